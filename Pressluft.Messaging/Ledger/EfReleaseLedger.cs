@@ -1,0 +1,323 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Pressluft.Contracts;
+using Pressluft.Messaging.Persistence;
+using Pressluft.Sagas.Ledger;
+
+namespace Pressluft.Messaging.Ledger;
+
+/// <summary>
+/// The ledger on the message scope's <see cref="PressluftDbContext"/>. Methods stage changes in the change tracker;
+/// <see cref="SaveChangesAsync"/> writes them together.
+/// </summary>
+public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger
+{
+    private static readonly JsonSerializerOptions ErrorJson = new(JsonSerializerDefaults.Web);
+
+    public async Task<bool> GateExistsAsync(Guid mutationJobId, CancellationToken cancellationToken) =>
+        await db.Gates.FindAsync([mutationJobId], cancellationToken) is not null;
+
+    public async Task<MutationRecorded> RecordMutationAsync(MutationCompleted mutation, CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow;
+        var site = await db.Sites.FindAsync([mutation.SiteId], cancellationToken);
+        if (site is null)
+        {
+            var slug = mutation.SiteSlug ?? mutation.SiteId.ToString();
+            site = new SiteRecord { Id = mutation.SiteId, Slug = slug, Name = slug, Status = EnvironmentStatuses.Active, UpdatedAt = now };
+            db.Sites.Add(site);
+        }
+
+        var environment = await db.Environments.FindAsync([mutation.EnvironmentId], cancellationToken);
+        if (environment is null)
+        {
+            environment = new EnvironmentRecord
+            {
+                Id = mutation.EnvironmentId,
+                SiteId = mutation.SiteId,
+                Slug = mutation.EnvironmentSlug ?? mutation.EnvironmentType,
+                EnvironmentType = mutation.EnvironmentType,
+                Status = EnvironmentStatuses.Active,
+                UpdatedAt = now,
+            };
+            db.Environments.Add(environment);
+            site.PrimaryEnvironmentId ??= mutation.EnvironmentType == "production" ? environment.Id : null;
+        }
+        else if (environment.SiteId != mutation.SiteId)
+        {
+            throw new InvalidOperationException($"Environment {mutation.EnvironmentId} belongs to site {environment.SiteId}, not {mutation.SiteId}.");
+        }
+
+        environment.NodeId = mutation.Node.Id;
+        environment.PreviewUrl = mutation.EnvironmentUrl;
+        if (mutation.EnvironmentSlug is not null)
+        {
+            environment.Slug = mutation.EnvironmentSlug;
+        }
+
+        var previousCurrent = environment.CurrentReleaseId;
+        if (mutation.PreviousRelease is { } previous)
+        {
+            await EnsureReleaseAsync(mutation.EnvironmentId, previous, now.AddTicks(-1), cancellationToken);
+        }
+
+        await EnsureReleaseAsync(mutation.EnvironmentId, mutation.Release, now, cancellationToken);
+        environment.CurrentReleaseId = mutation.Release.Id;
+        environment.StateVersion++;
+
+        var change = await ChangeEnvironmentStatusAsync(environment, EnvironmentStatuses.InProgressFor(mutation.JobType),
+            $"{mutation.JobType} {mutation.MutationJobId} completed; gating release {mutation.Release.Id}", now, cancellationToken);
+        return new MutationRecorded(previousCurrent, change);
+    }
+
+    public async Task<LedgerRelease?> FindReleaseAsync(Guid releaseId, CancellationToken cancellationToken) =>
+        ToLedger(await db.Releases.FindAsync([releaseId], cancellationToken));
+
+    public async Task<LedgerRelease?> NewestHealthyReleaseAsync(Guid environmentId, Guid excluding, CancellationToken cancellationToken) =>
+        ToLedger(await db.Releases
+            .Where(r => r.EnvironmentId == environmentId && r.Id != excluding && r.HealthStatus == ReleaseHealth.Healthy)
+            .OrderByDescending(r => r.CreatedAt)
+            .FirstOrDefaultAsync(cancellationToken));
+
+    public Task StartGateAsync(GateStart gate, CancellationToken cancellationToken)
+    {
+        db.Gates.Add(new GateRecord
+        {
+            MutationJobId = gate.MutationJobId,
+            MutationJobType = gate.MutationJobType,
+            SiteId = gate.SiteId,
+            EnvironmentId = gate.EnvironmentId,
+            ReleaseId = gate.ReleaseId,
+            Mode = gate.Mode,
+            StartedAt = gate.StartedAt,
+        });
+        return Task.CompletedTask;
+    }
+
+    public async Task CompleteGateAsync(Guid mutationJobId, string outcome, string? errorCode, DateTime at, CancellationToken cancellationToken)
+    {
+        var gate = await db.Gates.FindAsync([mutationJobId], cancellationToken)
+            ?? throw new InvalidOperationException($"No gate for mutation {mutationJobId}.");
+        gate.Outcome = outcome;
+        gate.ErrorCode = errorCode;
+        gate.CompletedAt = at;
+    }
+
+    public Task QueueJobAsync(JobQueued job, CancellationToken cancellationToken)
+    {
+        db.Jobs.Add(new JobRecord
+        {
+            Id = job.JobId,
+            JobType = job.JobType,
+            Status = JobStatuses.Queued,
+            SiteId = job.SiteId,
+            EnvironmentId = job.EnvironmentId,
+            NodeId = job.NodeId,
+            MutationJobId = job.MutationJobId,
+            PayloadJson = job.PayloadJson,
+            MaxAttempts = job.MaxAttempts,
+            RunAfter = job.QueuedAt,
+            CreatedAt = job.QueuedAt,
+        });
+        return Task.CompletedTask;
+    }
+
+    public async Task MarkJobRunningAsync(Guid jobId, int attempt, string worker, DateTime at, CancellationToken cancellationToken)
+    {
+        var job = await JobAsync(jobId, cancellationToken);
+        if (job.Status is JobStatuses.Queued or JobStatuses.Running)
+        {
+            job.Status = JobStatuses.Running;
+            job.AttemptCount = Math.Max(job.AttemptCount, attempt);
+            job.StartedAt ??= at;
+            job.LockedAt = at;
+            job.LockedBy = worker;
+        }
+    }
+
+    public async Task SucceedJobAsync(Guid jobId, DateTime at, CancellationToken cancellationToken)
+    {
+        var job = await JobAsync(jobId, cancellationToken);
+        Finish(job, JobStatuses.Succeeded, at);
+        job.ErrorCode = null;
+        job.ErrorMessage = null;
+    }
+
+    public async Task RecordAttemptErrorAsync(Guid jobId, int attempt, JobError error, CancellationToken cancellationToken)
+    {
+        var job = await JobAsync(jobId, cancellationToken);
+        job.AttemptCount = Math.Max(job.AttemptCount, attempt);
+        job.Status = JobStatuses.Running;
+        SetError(job, error);
+    }
+
+    public async Task FailJobAsync(Guid jobId, JobError error, DateTime at, CancellationToken cancellationToken)
+    {
+        var job = await JobAsync(jobId, cancellationToken);
+        Finish(job, JobStatuses.Failed, at);
+        SetError(job, error);
+    }
+
+    public async Task CancelJobAsync(Guid jobId, JobError reason, DateTime at, CancellationToken cancellationToken)
+    {
+        var job = await JobAsync(jobId, cancellationToken);
+        Finish(job, JobStatuses.Cancelled, at);
+        SetError(job, reason);
+    }
+
+    public async Task<ReleaseHealthChanged?> ChangeReleaseHealthAsync(Guid releaseId, string to, string reason, Guid? jobId, DateTime at, CancellationToken cancellationToken)
+    {
+        var release = await db.Releases.FindAsync([releaseId], cancellationToken)
+            ?? throw new InvalidOperationException($"Release {releaseId} is not in the ledger.");
+        var from = release.HealthStatus;
+        if (!ReleaseHealth.CanTransition(from, to))
+        {
+            return null;
+        }
+
+        release.HealthStatus = to;
+        db.ReleaseHealthTransitions.Add(new ReleaseHealthTransitionRecord
+        {
+            ReleaseId = releaseId,
+            FromStatus = from,
+            ToStatus = to,
+            Reason = Truncate(reason, 2000),
+            JobId = jobId,
+            At = at,
+        });
+        var environment = await db.Environments.FindAsync([release.EnvironmentId], cancellationToken);
+        return new ReleaseHealthChanged
+        {
+            ReleaseId = releaseId,
+            EnvironmentId = release.EnvironmentId,
+            SiteId = environment?.SiteId ?? Guid.Empty,
+            From = from,
+            To = to,
+            Reason = reason,
+            JobId = jobId,
+            ChangedAt = new DateTimeOffset(at, TimeSpan.Zero),
+        };
+    }
+
+    public async Task<EnvironmentStatusChanged?> ChangeEnvironmentStatusAsync(Guid environmentId, string to, string reason, DateTime at, CancellationToken cancellationToken)
+    {
+        var environment = await db.Environments.FindAsync([environmentId], cancellationToken)
+            ?? throw new InvalidOperationException($"Environment {environmentId} is not in the ledger.");
+        return await ChangeEnvironmentStatusAsync(environment, to, reason, at, cancellationToken);
+    }
+
+    public async Task SetCurrentReleaseAsync(Guid environmentId, Guid releaseId, CancellationToken cancellationToken)
+    {
+        var environment = await db.Environments.FindAsync([environmentId], cancellationToken)
+            ?? throw new InvalidOperationException($"Environment {environmentId} is not in the ledger.");
+        var release = await db.Releases.FindAsync([releaseId], cancellationToken);
+        if (release is null || release.EnvironmentId != environmentId)
+        {
+            throw new InvalidOperationException($"Release {releaseId} is not a release of environment {environmentId}.");
+        }
+
+        environment.CurrentReleaseId = releaseId;
+        environment.StateVersion++;
+        environment.UpdatedAt = DateTime.UtcNow;
+    }
+
+    public Task SaveChangesAsync(CancellationToken cancellationToken) => db.SaveChangesAsync(cancellationToken);
+
+    private async Task<EnvironmentStatusChanged?> ChangeEnvironmentStatusAsync(EnvironmentRecord environment, string to, string reason, DateTime at, CancellationToken cancellationToken)
+    {
+        var from = environment.Status;
+        if (from == to)
+        {
+            return null;
+        }
+
+        environment.Status = to;
+        environment.StateVersion++;
+        environment.UpdatedAt = at;
+        db.EnvironmentStatusChanges.Add(new EnvironmentStatusChangeRecord
+        {
+            EnvironmentId = environment.Id,
+            FromStatus = from,
+            ToStatus = to,
+            Reason = Truncate(reason, 2000),
+            At = at,
+        });
+        await FollowEnvironmentsAsync(environment.SiteId, at, cancellationToken);
+        return new EnvironmentStatusChanged
+        {
+            EnvironmentId = environment.Id,
+            SiteId = environment.SiteId,
+            From = from,
+            To = to,
+            Reason = reason,
+            CurrentReleaseId = environment.CurrentReleaseId,
+            ChangedAt = new DateTimeOffset(at, TimeSpan.Zero),
+        };
+    }
+
+    /// <summary>A site's status follows its environments: any failed, else any in progress, else active.</summary>
+    private async Task FollowEnvironmentsAsync(Guid siteId, DateTime at, CancellationToken cancellationToken)
+    {
+        var site = await db.Sites.FindAsync([siteId], cancellationToken);
+        if (site is null)
+        {
+            return;
+        }
+
+        // Loading tracks every environment of the site; Local then also holds ones added in this unit of work.
+        await db.Environments.Where(e => e.SiteId == siteId).LoadAsync(cancellationToken);
+        var statuses = db.Environments.Local.Where(e => e.SiteId == siteId).Select(e => e.Status).ToList();
+        var status = statuses.Contains(EnvironmentStatuses.Failed) ? EnvironmentStatuses.Failed
+            : statuses.FirstOrDefault(s => s != EnvironmentStatuses.Active) ?? EnvironmentStatuses.Active;
+        if (site.Status != status)
+        {
+            site.Status = status;
+            site.StateVersion++;
+            site.UpdatedAt = at;
+        }
+    }
+
+    private async Task EnsureReleaseAsync(Guid environmentId, ReleaseRef release, DateTime createdAt, CancellationToken cancellationToken)
+    {
+        var existing = await db.Releases.FindAsync([release.Id], cancellationToken);
+        if (existing is null)
+        {
+            db.Releases.Add(new ReleaseRecord
+            {
+                Id = release.Id,
+                EnvironmentId = environmentId,
+                SourceType = "unknown",
+                Path = release.Path,
+                HealthStatus = ReleaseHealth.Unknown,
+                CreatedAt = createdAt,
+            });
+        }
+        else if (existing.EnvironmentId != environmentId)
+        {
+            throw new InvalidOperationException($"Release {release.Id} belongs to environment {existing.EnvironmentId}, not {environmentId}.");
+        }
+    }
+
+    private async Task<JobRecord> JobAsync(Guid jobId, CancellationToken cancellationToken) =>
+        await db.Jobs.FindAsync([jobId], cancellationToken) ?? throw new InvalidOperationException($"Job {jobId} is not in the ledger.");
+
+    private static void Finish(JobRecord job, string status, DateTime at)
+    {
+        job.Status = status;
+        job.FinishedAt = at;
+        job.LockedAt = null;
+        job.LockedBy = null;
+    }
+
+    private static void SetError(JobRecord job, JobError error)
+    {
+        job.ErrorCode = error.Code;
+        job.ErrorMessage = Truncate(error.Message, 2000);
+        job.ErrorJson = JsonSerializer.Serialize(error, ErrorJson);
+    }
+
+    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+
+    private static LedgerRelease? ToLedger(ReleaseRecord? release) =>
+        release is null ? null : new LedgerRelease(release.Id, release.EnvironmentId, release.Path, release.HealthStatus, release.CreatedAt);
+}

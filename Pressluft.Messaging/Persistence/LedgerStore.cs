@@ -1,0 +1,60 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Pressluft.Messaging.Persistence;
+
+/// <summary>Which database holds the ledger.</summary>
+public enum LedgerProvider
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary><c>Pressluft:Ledger</c>: the ledger's database.</summary>
+public sealed class LedgerOptions
+{
+    public const string SectionName = "Pressluft:Ledger";
+
+    public LedgerProvider Provider { get; set; } = LedgerProvider.Sqlite;
+
+    /// <summary>An ADO.NET connection string; for SQLite, <c>Data Source=&lt;file&gt;</c>.</summary>
+    public string ConnectionString { get; set; } = "Data Source=pressluft.db";
+}
+
+/// <summary>Every provider difference lives here: which context type, which EF provider, which options.</summary>
+public static class LedgerStore
+{
+    public static IServiceCollection AddPressluftLedger(this IServiceCollection services, LedgerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        switch (options.Provider)
+        {
+            case LedgerProvider.Sqlite:
+                services.AddDbContext<PressluftDbContext, SqlitePressluftDbContext>(o => ConfigureSqlite(o, options.ConnectionString));
+                break;
+            case LedgerProvider.Postgres:
+                services.AddDbContext<PressluftDbContext, PostgresPressluftDbContext>(o => ConfigurePostgres(o, options.ConnectionString));
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown ledger provider");
+        }
+
+        return services;
+    }
+
+    public static DbContextOptionsBuilder ConfigureSqlite(DbContextOptionsBuilder builder, string connectionString) =>
+        builder.UseSqlite(connectionString, sqlite => sqlite.MigrationsHistoryTable("ef_migrations_history"))
+            .UseSnakeCaseNamingConvention();
+
+    public static DbContextOptionsBuilder ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString) =>
+        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("ef_migrations_history"))
+            .UseSnakeCaseNamingConvention();
+
+    /// <summary>Applies the provider's migrations.</summary>
+    public static async Task MigrateLedgerAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
+        await db.Database.MigrateAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,8 @@
+namespace Pressluft.Sagas.Messages;
+
+/// <summary>Scheduled to the saga itself: no rollback answer arrived for this job in time.</summary>
+public sealed record RollbackDeadlineExpired
+{
+    public required Guid EnvironmentId { get; init; }
+    public required Guid JobId { get; init; }
+}

@@ -1,0 +1,58 @@
+using MassTransit;
+
+namespace Pressluft.Sagas.StateMachines;
+
+/// <summary>
+/// One instance per environment (<see cref="CorrelationId"/> = environment id): the environment's gate lock and
+/// what the running gate needs to answer its next message.
+/// </summary>
+public class ReleaseLifecycleState : SagaStateMachineInstance, ISagaVersion
+{
+    public Guid CorrelationId { get; set; }
+    public string CurrentState { get; set; } = null!;
+    public int Version { get; set; }
+
+    public Guid SiteId { get; set; }
+    public string? SiteSlug { get; set; }
+    public string? EnvironmentSlug { get; set; }
+    public string EnvironmentType { get; set; } = "production";
+    public Guid NodeId { get; set; }
+    public string NodeHostname { get; set; } = "";
+    public int NodeSshPort { get; set; } = 22;
+    public string NodeSshUser { get; set; } = "";
+    public string EnvironmentUrl { get; set; } = "";
+
+    /// <summary>The mutation being gated (or last gated).</summary>
+    public Guid MutationJobId { get; set; }
+    public string MutationJobType { get; set; } = "";
+    public DateTime MutationCompletedAt { get; set; }
+    public string? BackupReference { get; set; }
+
+    /// <summary>Guarded-config mode read when the mutation event was handled.</summary>
+    public string GateMode { get; set; } = "";
+
+    /// <summary>The release the mutation made live.</summary>
+    public Guid ReleaseId { get; set; }
+    public string ReleasePath { get; set; } = "";
+
+    /// <summary>The release that was live before the mutation, if known.</summary>
+    public Guid? PriorReleaseId { get; set; }
+
+    /// <summary>The code that made the gate roll back (or fail), reported with the gate's outcome.</summary>
+    public string? FailureCode { get; set; }
+
+    public Guid? RollbackTargetId { get; set; }
+    public string? RollbackTargetPath { get; set; }
+
+    /// <summary>The job whose answer the gate waits for; answers for any other job are stale.</summary>
+    public Guid? CurrentJobId { get; set; }
+    public string? CurrentJobType { get; set; }
+
+    /// <summary>The attempt of <see cref="CurrentJobId"/> being waited for (health checks are retried when inconclusive).</summary>
+    public int Attempt { get; set; }
+
+    /// <summary>Deadline of the current attempt (UTC); a deadline message that arrives for another job or attempt is stale.</summary>
+    public DateTime? DeadlineAt { get; set; }
+
+    public DateTime UpdatedAt { get; set; }
+}
