@@ -1,0 +1,393 @@
+using MassTransit.Testing;
+using Microsoft.EntityFrameworkCore;
+using Pressluft.Contracts;
+using Pressluft.Sagas.Tests.Support;
+
+namespace Pressluft.Sagas.Tests;
+
+public sealed class When_a_health_check_fails
+{
+    [Test]
+    public async Task Should_mark_the_release_unhealthy_and_request_a_rollback_to_the_prior_release()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var good = site.NewRelease("r1");
+        var broken = site.NewRelease("r2");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+        host.Runner.ScriptRollback(RollbackAnswer.Silent);
+
+        await host.PublishAsync(site.Mutation(broken, good));
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.RollingBack);
+
+        var request = host.Runner.RollbackRequests.Single();
+        var jobs = await host.JobsAsync(site.EnvironmentId);
+        var transitions = await host.QueryAsync(db => db.ReleaseHealthTransitions.AsNoTracking().Where(t => t.ReleaseId == broken.Id).ToListAsync());
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await host.ReleaseAsync(broken.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unhealthy));
+            Assert.That(transitions.Select(t => (t.FromStatus, t.ToStatus)), Is.EqualTo(new[] { (ReleaseHealth.Unknown, ReleaseHealth.Unhealthy) }));
+            Assert.That(transitions[0].Reason, Does.StartWith(ErrorCodes.HealthCheckFailed));
+            Assert.That(transitions[0].JobId, Is.EqualTo(jobs[0].Id));
+            Assert.That(request.FromRelease, Is.EqualTo(broken));
+            Assert.That(request.ToRelease, Is.EqualTo(good));
+            Assert.That(jobs.Select(j => (j.JobType, j.Status, j.ErrorCode)), Is.EqualTo(new[]
+            {
+                (JobTypes.HealthCheck, JobStatuses.Failed, (string?)ErrorCodes.HealthCheckFailed),
+                (JobTypes.ReleaseRollback, JobStatuses.Queued, (string?)null),
+            }));
+            Assert.That(jobs[0].ErrorJson, Does.Contain("\"check\":\"http\"").And.Contain("HTTP 500"));
+            Assert.That(jobs[1].Id, Is.EqualTo(request.JobId));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).Status, Is.EqualTo(EnvironmentStatuses.Deploying));
+            Assert.That(await host.Harness.Consumed.Any<ReleaseHealthChanged>(x => x.Context.Message.ReleaseId == broken.Id
+                && x.Context.Message.To == ReleaseHealth.Unhealthy), Is.True);
+        });
+    }
+}
+
+public sealed class When_a_rollback_is_verified
+{
+    [Test]
+    public async Task Should_leave_environment_and_site_active_with_the_prior_release_current()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var good = site.NewRelease("r1");
+        var broken = site.NewRelease("r2");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+
+        var mutation = site.Mutation(broken, good);
+        await host.PublishAsync(mutation);
+        var gate = await host.WaitForGateAsync(mutation.MutationJobId);
+
+        var jobs = await host.JobsAsync(site.EnvironmentId);
+        var environment = await host.EnvironmentAsync(site.EnvironmentId);
+        var verification = host.Runner.CheckRequests.Last();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.RolledBack));
+            Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.HealthCheckFailed));
+            Assert.That(environment.Status, Is.EqualTo(EnvironmentStatuses.Active));
+            Assert.That(environment.CurrentReleaseId, Is.EqualTo(good.Id));
+            Assert.That((await host.SiteAsync(site.SiteId)).Status, Is.EqualTo(EnvironmentStatuses.Active));
+            Assert.That((await host.ReleaseAsync(broken.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unhealthy));
+            Assert.That((await host.ReleaseAsync(good.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Healthy));
+            Assert.That(verification.Purpose, Is.EqualTo(HealthCheckPurposes.VerifyRollback));
+            Assert.That(verification.Release, Is.EqualTo(good));
+            Assert.That(jobs.Select(j => (j.JobType, j.Status, j.ErrorCode)), Is.EqualTo(new[]
+            {
+                (JobTypes.HealthCheck, JobStatuses.Failed, (string?)ErrorCodes.HealthCheckFailed),
+                (JobTypes.ReleaseRollback, JobStatuses.Succeeded, (string?)null),
+                (JobTypes.HealthCheck, JobStatuses.Succeeded, (string?)null),
+            }));
+            Assert.That(await host.Harness.Consumed.Any<GateCompleted>(x => x.Context.Message.Outcome == GateOutcomes.RolledBack
+                && x.Context.Message.CurrentReleaseId == good.Id), Is.True);
+        });
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.Active);
+    }
+
+    [Test]
+    public async Task Should_take_the_prior_release_from_the_ledger_when_the_event_does_not_name_it()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var good = site.NewRelease("r1");
+        var broken = site.NewRelease("r2");
+        var first = site.Mutation(good);
+        await host.PublishAsync(first);
+        await host.WaitForGateAsync(first.MutationJobId);
+
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+        var second = site.Mutation(broken);
+        await host.PublishAsync(second);
+        var gate = await host.WaitForGateAsync(second.MutationJobId);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.RolledBack));
+            Assert.That(host.Runner.RollbackRequests.Single().ToRelease, Is.EqualTo(good));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).CurrentReleaseId, Is.EqualTo(good.Id));
+        });
+    }
+
+    [Test]
+    public async Task Should_fall_back_to_the_newest_healthy_release_when_the_prior_one_is_unhealthy()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var r1 = site.NewRelease("r1");
+        var r2 = site.NewRelease("r2");
+        var r3 = site.NewRelease("r3");
+        var r4 = site.NewRelease("r4");
+
+        // r1 and r2 pass; r3 is deployed, fails, and is rolled back to r2; then r4 names r3 as previous and fails too.
+        foreach (var mutation in new[] { site.Mutation(r1), site.Mutation(r2, r1) })
+        {
+            await host.PublishAsync(mutation);
+            await host.WaitForGateAsync(mutation.MutationJobId);
+        }
+
+        host.Runner.Script(r3.Id, CheckAnswer.Fail);
+        var third = site.Mutation(r3, r2);
+        await host.PublishAsync(third);
+        await host.WaitForGateAsync(third.MutationJobId);
+
+        host.Runner.Script(r4.Id, CheckAnswer.Fail);
+        var fourth = site.Mutation(r4, r3);
+        await host.PublishAsync(fourth);
+        var gate = await host.WaitForGateAsync(fourth.MutationJobId);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.RolledBack));
+            Assert.That(host.Runner.RollbackRequests.Last().ToRelease, Is.EqualTo(r2));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).CurrentReleaseId, Is.EqualTo(r2.Id));
+        });
+    }
+}
+
+/// <summary>Acceptance 4: every way a gate can fail leaves its stable code on the job an operator reads.</summary>
+public sealed class When_a_gate_cannot_restore_a_healthy_release
+{
+    [Test]
+    public async Task Should_record_HEALTH_CHECK_INCONCLUSIVE_after_the_retries_and_roll_back()
+    {
+        await using var host = await GateTestHost.StartAsync(new Dictionary<string, string?> { ["Pressluft:HealthGate:InconclusiveRetries"] = "1" });
+        var site = new SiteFixture();
+        var good = site.NewRelease("r1");
+        var flaky = site.NewRelease("r2");
+        host.Runner.Script(flaky.Id, CheckAnswer.Inconclusive, CheckAnswer.Inconclusive);
+
+        var mutation = site.Mutation(flaky, good);
+        await host.PublishAsync(mutation);
+        var gate = await host.WaitForGateAsync(mutation.MutationJobId);
+
+        var check = (await host.JobsAsync(site.EnvironmentId))[0];
+        Assert.Multiple(async () =>
+        {
+            Assert.That(host.Runner.CheckRequests.Where(r => r.Release.Id == flaky.Id).Select(r => r.Attempt), Is.EqualTo(new[] { 1, 2 }));
+            Assert.That(check.Status, Is.EqualTo(JobStatuses.Failed));
+            Assert.That(check.ErrorCode, Is.EqualTo(ErrorCodes.HealthCheckInconclusive));
+            Assert.That(check.AttemptCount, Is.EqualTo(2));
+            Assert.That(check.ErrorJson, Does.Contain(ErrorCodes.AnsibleHostUnreachable));
+            Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.RolledBack));
+            Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.HealthCheckInconclusive));
+            Assert.That((await host.ReleaseAsync(flaky.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unhealthy));
+        });
+    }
+
+    [Test]
+    public async Task Should_pass_when_an_inconclusive_check_passes_on_retry()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var release = site.NewRelease("r2");
+        host.Runner.Script(release.Id, CheckAnswer.Inconclusive, CheckAnswer.Pass);
+
+        var mutation = site.Mutation(release, site.NewRelease("r1"));
+        await host.PublishAsync(mutation);
+        var gate = await host.WaitForGateAsync(mutation.MutationJobId);
+
+        var check = (await host.JobsAsync(site.EnvironmentId)).Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.Passed));
+            Assert.That(check.Status, Is.EqualTo(JobStatuses.Succeeded));
+            Assert.That(check.AttemptCount, Is.EqualTo(2));
+            Assert.That(host.Runner.RollbackRequests, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Should_hold_the_environment_failed_when_configured_to_after_inconclusive_retries()
+    {
+        await using var host = await GateTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Pressluft:HealthGate:InconclusiveRetries"] = "0",
+            ["Pressluft:HealthGate:WhenInconclusive"] = "HoldFailed",
+        });
+        var site = new SiteFixture();
+        var release = site.NewRelease("r2");
+        host.Runner.Script(release.Id, CheckAnswer.Inconclusive);
+
+        var mutation = site.Mutation(release, site.NewRelease("r1"));
+        await host.PublishAsync(mutation);
+        var gate = await host.WaitForGateAsync(mutation.MutationJobId);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.Failed));
+            Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.HealthCheckInconclusive));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).Status, Is.EqualTo(EnvironmentStatuses.Failed));
+            Assert.That((await host.ReleaseAsync(release.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unknown));
+            Assert.That(host.Runner.RollbackRequests, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Should_record_HEALTH_CHECK_TIMEOUT_when_no_answer_arrives_before_the_deadline()
+    {
+        await using var host = await GateTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:00:00.300",
+            ["Pressluft:HealthGate:InconclusiveRetries"] = "1",
+        });
+        var site = new SiteFixture();
+        var good = site.NewRelease("r1");
+        var hung = site.NewRelease("r2");
+        host.Runner.Script(hung.Id, CheckAnswer.Silent, CheckAnswer.Silent);
+
+        var mutation = site.Mutation(hung, good);
+        await host.PublishAsync(mutation);
+        var gate = await host.WaitForGateAsync(mutation.MutationJobId);
+
+        var check = (await host.JobsAsync(site.EnvironmentId))[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(host.Runner.CheckRequests.Count(r => r.Release.Id == hung.Id), Is.EqualTo(2));
+            Assert.That(check.ErrorCode, Is.EqualTo(ErrorCodes.HealthCheckTimeout));
+            Assert.That(check.Status, Is.EqualTo(JobStatuses.Failed));
+            Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.RolledBack));
+            Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.HealthCheckTimeout));
+        });
+    }
+
+    [Test]
+    public async Task Should_record_ROLLBACK_FAILED_and_fail_environment_and_site_when_the_rollback_fails()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var broken = site.NewRelease("r2");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+        host.Runner.ScriptRollback(RollbackAnswer.Fail);
+
+        var mutation = site.Mutation(broken, site.NewRelease("r1"));
+        await host.PublishAsync(mutation);
+        var gate = await host.WaitForGateAsync(mutation.MutationJobId);
+
+        var rollback = (await host.JobsAsync(site.EnvironmentId)).Single(j => j.JobType == JobTypes.ReleaseRollback);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(rollback.Status, Is.EqualTo(JobStatuses.Failed));
+            Assert.That(rollback.ErrorCode, Is.EqualTo(ErrorCodes.RollbackFailed));
+            Assert.That(rollback.ErrorMessage, Does.Contain("not a release directory"));
+            Assert.That(rollback.ErrorJson, Does.Contain(ErrorCodes.AnsibleHostFailed));
+            Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.Failed));
+            Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.RollbackFailed));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).Status, Is.EqualTo(EnvironmentStatuses.Failed));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).CurrentReleaseId, Is.EqualTo(broken.Id));
+            Assert.That((await host.SiteAsync(site.SiteId)).Status, Is.EqualTo(EnvironmentStatuses.Failed));
+        });
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.Failed);
+    }
+
+    [Test]
+    public async Task Should_record_ROLLBACK_TIMEOUT_when_the_rollback_does_not_answer_in_time()
+    {
+        await using var host = await GateTestHost.StartAsync(new Dictionary<string, string?> { ["Pressluft:HealthGate:RollbackDeadline"] = "00:00:00.300" });
+        var site = new SiteFixture();
+        var broken = site.NewRelease("r2");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+        host.Runner.ScriptRollback(RollbackAnswer.Silent);
+
+        var mutation = site.Mutation(broken, site.NewRelease("r1"));
+        await host.PublishAsync(mutation);
+        var gate = await host.WaitForGateAsync(mutation.MutationJobId);
+
+        var rollback = (await host.JobsAsync(site.EnvironmentId)).Single(j => j.JobType == JobTypes.ReleaseRollback);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(rollback.ErrorCode, Is.EqualTo(ErrorCodes.RollbackTimeout));
+            Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.RollbackTimeout));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).Status, Is.EqualTo(EnvironmentStatuses.Failed));
+        });
+    }
+
+    [Test]
+    public async Task Should_record_ROLLBACK_NO_PRIOR_RELEASE_when_the_first_release_fails()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var broken = site.NewRelease("r1");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+
+        var mutation = site.Mutation(broken);
+        await host.PublishAsync(mutation);
+        var gate = await host.WaitForGateAsync(mutation.MutationJobId);
+
+        var jobs = await host.JobsAsync(site.EnvironmentId);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(jobs.Select(j => (j.JobType, j.Status, j.ErrorCode)), Is.EqualTo(new[]
+            {
+                (JobTypes.HealthCheck, JobStatuses.Failed, (string?)ErrorCodes.HealthCheckFailed),
+                (JobTypes.ReleaseRollback, JobStatuses.Failed, (string?)ErrorCodes.RollbackNoPriorRelease),
+            }));
+            Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.RollbackNoPriorRelease));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).Status, Is.EqualTo(EnvironmentStatuses.Failed));
+            Assert.That((await host.ReleaseAsync(broken.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unhealthy));
+            Assert.That(host.Runner.RollbackRequests, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Should_record_ROLLBACK_VERIFICATION_FAILED_and_not_flip_again_when_the_restored_release_fails()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var good = site.NewRelease("r1");
+        var broken = site.NewRelease("r2");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+        host.Runner.Script(good.Id, CheckAnswer.Fail);
+
+        var mutation = site.Mutation(broken, good);
+        await host.PublishAsync(mutation);
+        var gate = await host.WaitForGateAsync(mutation.MutationJobId);
+
+        var jobs = await host.JobsAsync(site.EnvironmentId);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(jobs.Select(j => (j.JobType, j.Status, j.ErrorCode)), Is.EqualTo(new[]
+            {
+                (JobTypes.HealthCheck, JobStatuses.Failed, (string?)ErrorCodes.HealthCheckFailed),
+                (JobTypes.ReleaseRollback, JobStatuses.Succeeded, (string?)null),
+                (JobTypes.HealthCheck, JobStatuses.Failed, (string?)ErrorCodes.RollbackVerificationFailed),
+            }));
+            Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.Failed));
+            Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.RollbackVerificationFailed));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).Status, Is.EqualTo(EnvironmentStatuses.Failed));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).CurrentReleaseId, Is.EqualTo(good.Id));
+            Assert.That((await host.ReleaseAsync(good.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unhealthy));
+            Assert.That(host.Runner.RollbackRequests, Has.Count.EqualTo(1));
+        });
+    }
+}
+
+public sealed class When_an_operator_resets_a_failed_environment
+{
+    [Test]
+    public async Task Should_make_it_active_again_and_record_who_did_it()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var broken = site.NewRelease("r1");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+        var mutation = site.Mutation(broken);
+        await host.PublishAsync(mutation);
+        await host.WaitForGateAsync(mutation.MutationJobId);
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.Failed);
+
+        await host.PublishAsync(new ResetEnvironment { EnvironmentId = site.EnvironmentId, RequestedBy = "ops@example.test", Reason = "fixed by hand", RequestedAt = DateTimeOffset.UtcNow });
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.Active);
+
+        var change = await host.QueryAsync(db => db.EnvironmentStatusChanges.AsNoTracking()
+            .Where(c => c.EnvironmentId == site.EnvironmentId).OrderByDescending(c => c.Id).FirstAsync());
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).Status, Is.EqualTo(EnvironmentStatuses.Active));
+            Assert.That((await host.SiteAsync(site.SiteId)).Status, Is.EqualTo(EnvironmentStatuses.Active));
+            Assert.That(change.FromStatus, Is.EqualTo(EnvironmentStatuses.Failed));
+            Assert.That(change.Reason, Is.EqualTo("reset by ops@example.test: fixed by hand"));
+        });
+    }
+}
