@@ -59,7 +59,7 @@ public sealed class GateTestHost : IAsyncDisposable
             .AddReleaseGateServices(configuration)
             .AddMassTransitTestHarness(x =>
             {
-                x.SetTestTimeouts(testTimeout: TimeSpan.FromSeconds(30), testInactivityTimeout: TimeSpan.FromSeconds(5));
+                x.SetTestTimeouts(testTimeout: TimeSpan.FromSeconds(30), testInactivityTimeout: TimeSpan.FromSeconds(2));
                 x.AddReleaseGate();
                 x.AddConsumer<ScriptedHealthCheckConsumer>();
                 x.AddConsumer<ScriptedRollbackConsumer>();

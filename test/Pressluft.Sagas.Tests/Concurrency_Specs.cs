@@ -1,0 +1,232 @@
+using MassTransit.Testing;
+using Microsoft.EntityFrameworkCore;
+using Pressluft.Contracts;
+using Pressluft.Sagas.Tests.Support;
+
+namespace Pressluft.Sagas.Tests;
+
+public sealed class When_the_same_mutation_is_delivered_twice
+{
+    [Test]
+    public async Task Should_gate_it_once_after_the_gate_ended()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var mutation = site.Mutation(site.NewRelease("r2"), site.NewRelease("r1"));
+
+        await host.PublishAsync(mutation);
+        await host.WaitForGateAsync(mutation.MutationJobId);
+        await host.PublishAsync(mutation);
+        Assert.That(await host.Harness.Consumed.Any<MutationCompleted>(x => x.Context.Message == mutation), Is.True);
+        await host.Harness.InactivityTask;
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await host.QueryAsync(db => db.Gates.CountAsync()), Is.EqualTo(1));
+            Assert.That(await host.JobsAsync(site.EnvironmentId), Has.Count.EqualTo(1));
+            Assert.That(host.Runner.CheckRequests, Has.Count.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task Should_gate_it_once_while_the_gate_runs()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var release = site.NewRelease("r2");
+        host.Runner.Script(release.Id, CheckAnswer.Silent);
+        var mutation = site.Mutation(release, site.NewRelease("r1"));
+
+        await host.PublishAsync(mutation);
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
+        await host.PublishAsync(mutation);
+        await host.Harness.InactivityTask;
+
+        var jobs = await host.JobsAsync(site.EnvironmentId);
+        Assert.Multiple(() =>
+        {
+            Assert.That(jobs, Has.Count.EqualTo(1));
+            Assert.That(jobs[0].Status, Is.EqualTo(JobStatuses.Queued));
+            Assert.That(host.Runner.CheckRequests, Has.Count.EqualTo(1));
+        });
+    }
+}
+
+public sealed class When_a_stale_or_duplicate_answer_arrives
+{
+    [Test]
+    public async Task Should_ignore_an_answer_for_another_job()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var release = site.NewRelease("r2");
+        host.Runner.Script(release.Id, CheckAnswer.Silent);
+        await host.PublishAsync(site.Mutation(release, site.NewRelease("r1")));
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
+
+        await host.PublishAsync(new HealthCheckFailed
+        {
+            JobId = Guid.NewGuid(),
+            EnvironmentId = site.EnvironmentId,
+            Verdict = HealthVerdicts.Failed,
+            Error = new JobError { Code = ErrorCodes.HealthCheckFailed, Message = "from some other job" },
+            CompletedAt = DateTimeOffset.UtcNow,
+        });
+        Assert.That(await host.Harness.Consumed.Any<HealthCheckFailed>(), Is.True);
+        await host.Harness.InactivityTask;
+
+        var jobs = await host.JobsAsync(site.EnvironmentId);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(jobs.Single().Status, Is.EqualTo(JobStatuses.Queued));
+            Assert.That((await host.ReleaseAsync(release.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unknown));
+            Assert.That(host.Runner.RollbackRequests, Is.Empty);
+        });
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
+    }
+
+    [Test]
+    public async Task Should_ignore_a_repeated_failure_after_the_gate_rolled_back()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var good = site.NewRelease("r1");
+        var broken = site.NewRelease("r2");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+        var mutation = site.Mutation(broken, good);
+        await host.PublishAsync(mutation);
+        await host.WaitForGateAsync(mutation.MutationJobId);
+        var firstCheck = host.Runner.CheckRequests.First();
+
+        await host.PublishAsync(new HealthCheckFailed
+        {
+            JobId = firstCheck.JobId,
+            EnvironmentId = site.EnvironmentId,
+            Verdict = HealthVerdicts.Failed,
+            Error = new JobError { Code = ErrorCodes.HealthCheckFailed, Message = "redelivered" },
+            CompletedAt = DateTimeOffset.UtcNow,
+        });
+        await host.Harness.InactivityTask;
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(host.Runner.RollbackRequests, Has.Count.EqualTo(1));
+            Assert.That(await host.JobsAsync(site.EnvironmentId), Has.Count.EqualTo(3));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).CurrentReleaseId, Is.EqualTo(good.Id));
+            Assert.That((await host.ReleaseAsync(good.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Healthy));
+        });
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.Active);
+    }
+}
+
+public sealed class When_a_newer_mutation_completes_during_a_gate
+{
+    [Test]
+    public async Task Should_supersede_the_running_check_and_gate_the_new_release()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var r1 = site.NewRelease("r1");
+        var r2 = site.NewRelease("r2");
+        var r3 = site.NewRelease("r3");
+        host.Runner.Script(r2.Id, CheckAnswer.Silent);
+        var older = site.Mutation(r2, r1);
+        await host.PublishAsync(older);
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
+        var olderCheck = host.Runner.CheckRequests.Single();
+
+        var newer = site.Mutation(r3, r2);
+        await host.PublishAsync(newer);
+        var newerGate = await host.WaitForGateAsync(newer.MutationJobId);
+
+        // The superseded check answers late with a failure: it must not touch r3.
+        await host.PublishAsync(new HealthCheckFailed
+        {
+            JobId = olderCheck.JobId,
+            EnvironmentId = site.EnvironmentId,
+            Verdict = HealthVerdicts.Failed,
+            Error = new JobError { Code = ErrorCodes.HealthCheckFailed, Message = "late answer" },
+            CompletedAt = DateTimeOffset.UtcNow,
+        });
+        await host.Harness.InactivityTask;
+
+        var olderGate = await host.QueryAsync(db => db.Gates.AsNoTracking().SingleAsync(g => g.MutationJobId == older.MutationJobId));
+        var olderJob = await host.QueryAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == olderCheck.JobId));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(olderGate.Outcome, Is.EqualTo(GateOutcomes.Superseded));
+            Assert.That(olderJob.Status, Is.EqualTo(JobStatuses.Cancelled));
+            Assert.That(olderJob.ErrorCode, Is.EqualTo(ErrorCodes.GateSuperseded));
+            Assert.That(newerGate.Outcome, Is.EqualTo(GateOutcomes.Passed));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).CurrentReleaseId, Is.EqualTo(r3.Id));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).Status, Is.EqualTo(EnvironmentStatuses.Active));
+            Assert.That((await host.ReleaseAsync(r3.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Healthy));
+            Assert.That(host.Runner.RollbackRequests, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Should_never_let_the_old_gates_rollback_roll_back_the_new_release()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var r1 = site.NewRelease("r1");
+        var r2 = site.NewRelease("r2");
+        var r3 = site.NewRelease("r3");
+        host.Runner.Script(r2.Id, CheckAnswer.Fail);
+        host.Runner.ScriptRollback(RollbackAnswer.Silent);
+        var older = site.Mutation(r2, r1);
+        await host.PublishAsync(older);
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.RollingBack);
+        var oldRollback = host.Runner.RollbackRequests.Single();
+
+        var newer = site.Mutation(r3, r2);
+        await host.PublishAsync(newer);
+        var newerGate = await host.WaitForGateAsync(newer.MutationJobId);
+
+        // The old rollback finishes after the new release was gated.
+        await host.PublishAsync(new RollbackCompleted
+        {
+            JobId = oldRollback.JobId,
+            EnvironmentId = site.EnvironmentId,
+            FromReleaseId = r2.Id,
+            ToReleaseId = r1.Id,
+            CompletedAt = DateTimeOffset.UtcNow,
+        });
+        await host.Harness.InactivityTask;
+
+        var oldRollbackJob = await host.QueryAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == oldRollback.JobId));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(newerGate.Outcome, Is.EqualTo(GateOutcomes.Passed));
+            Assert.That(oldRollbackJob.Status, Is.EqualTo(JobStatuses.Cancelled));
+            Assert.That(oldRollbackJob.ErrorCode, Is.EqualTo(ErrorCodes.GateSuperseded));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).CurrentReleaseId, Is.EqualTo(r3.Id));
+            Assert.That(host.Runner.CheckRequests.Count(r => r.Purpose == HealthCheckPurposes.VerifyRollback), Is.Zero);
+            Assert.That(oldRollback.FromRelease, Is.EqualTo(r2), "the playbook refuses to move current unless it still points at the release being left");
+        });
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.Active);
+    }
+
+    [Test]
+    public async Task Should_ignore_a_mutation_that_completed_before_the_gated_one()
+    {
+        await using var host = await GateTestHost.StartAsync();
+        var site = new SiteFixture();
+        var r1 = site.NewRelease("r1");
+        var r2 = site.NewRelease("r2");
+        var current = site.Mutation(r2, r1);
+        var late = site.Mutation(r1, completedAt: current.CompletedAt.AddMinutes(-5));
+        await host.PublishAsync(current);
+        await host.WaitForGateAsync(current.MutationJobId);
+
+        await host.PublishAsync(late);
+        await host.Harness.InactivityTask;
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await host.QueryAsync(db => db.Gates.AnyAsync(g => g.MutationJobId == late.MutationJobId)), Is.False);
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).CurrentReleaseId, Is.EqualTo(r2.Id));
+        });
+    }
+}
