@@ -1,0 +1,70 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pressluft.Runner.Ansible;
+
+/// <summary><c>Pressluft:Ansible</c>: how the runner reaches nodes and runs the playbooks.</summary>
+public sealed class AnsibleOptions
+{
+    public const string SectionName = "Pressluft:Ansible";
+
+    /// <summary>The ansible-playbook executable (name on PATH or absolute path).</summary>
+    [Required]
+    public string AnsiblePlaybookPath { get; set; } = "ansible-playbook";
+
+    /// <summary>The folder holding <c>ansible.cfg</c> and <c>playbooks/</c>; by default the copy shipped beside the binary.</summary>
+    public string? AnsibleDirectory { get; set; }
+
+    /// <summary><c>ssh</c> (real nodes) or <c>local</c> (the node is this machine: the demo and tests).</summary>
+    [RegularExpression("^(ssh|local)$")]
+    public string Connection { get; set; } = "ssh";
+
+    /// <summary>Private key Ansible logs in with, when not the SSH agent's default.</summary>
+    public string? SshPrivateKeyFile { get; set; }
+
+    /// <summary>Where sites live on the nodes: <c>&lt;root&gt;/&lt;site id&gt;/releases/…</c> and <c>current</c>.</summary>
+    [Required]
+    public string SitesRoot { get; set; } = "/var/www/sites";
+
+    /// <summary>WP-CLI on the nodes.</summary>
+    [Required]
+    public string WpCliPath { get; set; } = "wp";
+
+    /// <summary>Per-check timeout in the health check playbook.</summary>
+    [Range(1, 300)]
+    public int CheckTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Retries per check before it counts as failed.</summary>
+    [Range(0, 5)]
+    public int CheckRetries { get; set; } = 1;
+
+    /// <summary>Pause between a check's attempts.</summary>
+    [Range(0, 60)]
+    public int CheckRetryDelaySeconds { get; set; } = 1;
+
+    /// <summary>Whether to verify TLS certificates in the HTTP check.</summary>
+    public bool ValidateCertificates { get; set; } = true;
+
+    /// <summary>Also fail the HTTP check when the body holds a PHP fatal marker.</summary>
+    public bool FatalMarkerCheck { get; set; }
+
+    /// <summary>Wait before the first check (lets caches and PHP-FPM warm up).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan WarmUpDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Kill health-check.yml after this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan HealthCheckPlaybookTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Kill release-rollback.yml after this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RollbackPlaybookTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Services the rollback reloads (through a handler) after switching <c>current</c>.</summary>
+    public List<string> ReloadServices { get; set; } = [];
+
+    /// <summary>The FastCGI cache folder to purge after a rollback; none when empty.</summary>
+    public string? FastCgiCachePath { get; set; }
+
+    public string ResolveAnsibleDirectory() =>
+        Path.GetFullPath(string.IsNullOrWhiteSpace(AnsibleDirectory) ? Path.Combine(AppContext.BaseDirectory, "ansible") : AnsibleDirectory);
+}

@@ -1,0 +1,28 @@
+using Pressluft.Contracts;
+
+namespace Pressluft.Runner.Tests.Support;
+
+internal static class Requests
+{
+    public static HealthCheckRequested Check(AnsibleWorld world, ReleaseRef release) => new()
+    {
+        JobId = Guid.NewGuid(),
+        Purpose = HealthCheckPurposes.Gate,
+        SiteId = world.Site.SiteId,
+        EnvironmentId = world.Site.EnvironmentId,
+        Node = world.Site.Node,
+        EnvironmentUrl = world.Server.Url.ToString(),
+        Release = release,
+    };
+
+    public static RollbackRequested Rollback(AnsibleWorld world, ReleaseRef from, ReleaseRef to) => new()
+    {
+        JobId = Guid.NewGuid(),
+        SiteId = world.Site.SiteId,
+        EnvironmentId = world.Site.EnvironmentId,
+        Node = world.Site.Node,
+        FromRelease = from,
+        ToRelease = to,
+        Reason = "HEALTH_CHECK_FAILED: http (HTTP 500)",
+    };
+}
