@@ -49,7 +49,7 @@ public sealed partial class OutputTail(int capacity = OutputTail.DefaultCapacity
     }
 
     // key=value, key: value, "key": "value" for names that usually hold secrets.
-    [GeneratedRegex("""(?<key>["']?[\w.-]*(?:password|passwd|secret|token|api[_-]?key|private[_-]?key|credential|auth)[\w.-]*["']?)(?<sep>\s*[:=]\s*)(?:"[^"]*"|'[^']*'|[^\s,;}]+)""", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("""(?<key>["']?[\w.-]*(?:password|passwd|secret|token|api[_-]?key|private[_-]?key|credential|auth)[\w.-]*["']?)(?<sep>\s*[:=]\s*)(?:(?:Bearer|Basic|Token)\s+)?(?:"[^"]*"|'[^']*'|[^\s,;}]+)""", RegexOptions.IgnoreCase)]
     private static partial Regex SecretAssignment();
 
     [GeneratedRegex(@"(?<scheme>Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", RegexOptions.IgnoreCase)]

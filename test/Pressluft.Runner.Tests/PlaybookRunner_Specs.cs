@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Text;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Pressluft.Contracts;
+using Pressluft.Runner.Ansible;
+using Pressluft.Runner.Consumers;
+using Pressluft.Runner.Tests.Support;
+
+namespace Pressluft.Runner.Tests;
+
+public sealed class When_a_playbook_hangs
+{
+    [Test]
+    public async Task Should_kill_the_whole_process_tree_at_the_timeout()
+    {
+        await using var world = AnsibleWorld.Create();
+        var release = world.Site.AddRelease("r1");
+        world.Site.MakeCurrent(release);
+        var seconds = Random.Shared.Next(700, 900);
+        File.WriteAllText(Path.Combine(release.Path, ".wp-hang"), seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using var provider = await world.StartHarnessAsync(_ => { }, new Dictionary<string, string?> { ["Pressluft:Ansible:CheckTimeoutSeconds"] = "300" });
+        var runner = provider.GetRequiredService<AnsiblePlaybookRunner>();
+        var tempBefore = JobDirectories();
+
+        var stopwatch = Stopwatch.StartNew();
+        var outcome = await runner.RunAsync(new PlaybookRequest
+        {
+            JobId = Guid.NewGuid(),
+            Playbook = "health-check.yml",
+            Node = world.Site.Node,
+            ExtraVars = new Dictionary<string, object?>
+            {
+                ["release_path"] = release.Path,
+                ["health_check_url"] = world.Server.Url.ToString(),
+                ["wp_cli_path"] = world.WpCliPath,
+                ["health_check_timeout"] = 300,
+                ["health_check_retry_delay"] = 0,
+            },
+            ResultVariable = "health_check_result_path",
+            Timeout = TimeSpan.FromSeconds(4),
+        }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        stopwatch.Stop();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(outcome.TimedOut, Is.True);
+            Assert.That(outcome.ExitCode, Is.Null);
+            Assert.That(outcome.ErrorCode, Is.EqualTo(ErrorCodes.AnsibleTimeout));
+            Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "the run ended near its 4 s timeout, not when the hung command would have");
+            Assert.That(await NoProcessRuns($"sleep\0{seconds}\0"), Is.True, "the hung command outlived the kill");
+            Assert.That(JobDirectories().Except(tempBefore), Is.Empty, "the job's temp directory was left behind");
+        });
+    }
+
+    [Test]
+    public async Task Should_report_the_check_inconclusive_with_ANSIBLE_TIMEOUT()
+    {
+        await using var world = AnsibleWorld.Create();
+        var release = world.Site.AddRelease("r1");
+        world.Site.MakeCurrent(release);
+        File.WriteAllText(Path.Combine(release.Path, ".wp-hang"), "650");
+        await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<HealthCheckConsumer>(), new Dictionary<string, string?>
+        {
+            ["Pressluft:Ansible:CheckTimeoutSeconds"] = "300",
+            ["Pressluft:Ansible:HealthCheckPlaybookTimeout"] = "00:00:04",
+        });
+        var harness = provider.GetRequiredService<ITestHarness>();
+
+        await harness.Bus.Publish(Requests.Check(world, release));
+
+        Assert.That(await harness.Published.Any<HealthCheckFailed>(), Is.True, "no HealthCheckFailed");
+        var failed = (await harness.Published.SelectAsync<HealthCheckFailed>().First()).Context.Message;
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed.Verdict, Is.EqualTo(HealthVerdicts.Inconclusive));
+            Assert.That(failed.Error.Code, Is.EqualTo(ErrorCodes.HealthCheckInconclusive));
+            Assert.That(failed.Error.Details.AnsibleCode, Is.EqualTo(ErrorCodes.AnsibleTimeout));
+            Assert.That(failed.Error.Message, Does.Contain("killed after 4 s"));
+        });
+    }
+
+    private static HashSet<string> JobDirectories() =>
+        Directory.EnumerateDirectories(Path.GetTempPath(), "pressluft-job-*").ToHashSet();
+
+    private static async Task<bool> NoProcessRuns(string commandLine)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!Directory.EnumerateDirectories("/proc").Any(p => ReadCommandLine(p)?.StartsWith(commandLine, StringComparison.Ordinal) == true))
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return false;
+    }
+
+    private static string? ReadCommandLine(string processDirectory)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(processDirectory, "cmdline")));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
+
+public sealed class When_a_node_name_could_inject_into_the_inventory
+{
+    [TestCase("node-1\nevil ansible_connection=local")]
+    [TestCase("node-1 ansible_connection=local")]
+    [TestCase("")]
+    public async Task Should_refuse_to_run(string hostname)
+    {
+        await using var world = AnsibleWorld.Create();
+        await using var provider = await world.StartHarnessAsync(_ => { });
+        var runner = provider.GetRequiredService<AnsiblePlaybookRunner>();
+
+        var run = () => runner.RunAsync(new PlaybookRequest
+        {
+            JobId = Guid.NewGuid(),
+            Playbook = "health-check.yml",
+            Node = world.Site.Node with { Hostname = hostname },
+            ExtraVars = new Dictionary<string, object?>(),
+            ResultVariable = "health_check_result_path",
+            Timeout = TimeSpan.FromSeconds(30),
+        }, CancellationToken.None);
+
+        Assert.That(run, Throws.ArgumentException.With.Message.Contains("is not a host name"));
+    }
+}
+
+public sealed class The_output_tail
+{
+    [TestCase("db_password=hunter2 next", "db_password=*** next")]
+    [TestCase("\"api_key\": \"abc123\"", "\"api_key\": ***")]
+    [TestCase("Authorization: Bearer eyJhbGciOi.x.y", "Authorization: ***")]
+    [TestCase("fetching https://deploy:s3cret@git.example.test/repo.git", "fetching https://***@git.example.test/repo.git")]
+    [TestCase("-----BEGIN OPENSSH PRIVATE KEY-----", "-----BEGIN ***PRIVATE KEY (redacted)-----")]
+    [TestCase("TASK [Request the environment URL] ****", "TASK [Request the environment URL] ****")]
+    public void Should_redact_secret_like_values(string line, string expected) =>
+        Assert.That(OutputTail.Redact(line), Is.EqualTo(expected));
+
+    [Test]
+    public void Should_keep_only_the_last_10_KB()
+    {
+        var tail = new OutputTail();
+        for (var i = 0; i < 2000; i++)
+        {
+            tail.Append($"line {i:D5} " + new string('x', 20));
+        }
+
+        var text = tail.ToString();
+        Assert.Multiple(() =>
+        {
+            Assert.That(text, Has.Length.EqualTo(OutputTail.DefaultCapacity));
+            Assert.That(text, Does.EndWith("line 01999 " + new string('x', 20) + "\n"));
+            Assert.That(text, Does.Not.Contain("line 00000"));
+        });
+    }
+}

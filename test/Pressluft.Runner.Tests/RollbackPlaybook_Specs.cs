@@ -1,0 +1,122 @@
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Pressluft.Contracts;
+using Pressluft.Runner.Consumers;
+using Pressluft.Runner.Tests.Support;
+
+namespace Pressluft.Runner.Tests;
+
+public sealed class When_ansible_rolls_a_site_back
+{
+    [Test]
+    public async Task Should_switch_current_to_the_prior_release_and_mark_the_one_it_left()
+    {
+        await using var world = AnsibleWorld.Create();
+        var good = world.Site.AddRelease("r1");
+        var broken = world.Site.AddRelease("r2", httpStatus: 500);
+        world.Site.MakeCurrent(broken);
+        await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<ReleaseRollbackConsumer>());
+        var harness = provider.GetRequiredService<ITestHarness>();
+
+        await harness.Bus.Publish(Requests.Rollback(world, broken, good));
+
+        Assert.That(await harness.Published.Any<RollbackCompleted>(), Is.True, "no RollbackCompleted");
+        var marker = Path.Combine(broken.Path, ".pressluft-rolled-back");
+        Assert.Multiple(() =>
+        {
+            Assert.That(world.Site.CurrentTarget, Is.EqualTo(good.Path));
+            Assert.That(new FileInfo(world.Site.CurrentPath).LinkTarget, Is.Not.Null, "current is still a symlink");
+            Assert.That(File.Exists(marker), Is.True);
+            Assert.That(File.ReadAllText(marker), Does.Contain("HEALTH_CHECK_FAILED"));
+            Assert.That(Directory.Exists(broken.Path), Is.True, "the rolled-back release is kept for forensics");
+        });
+    }
+
+    [Test]
+    public async Task Should_purge_the_fastcgi_cache_when_a_cache_path_is_configured()
+    {
+        await using var world = AnsibleWorld.Create();
+        var good = world.Site.AddRelease("r1");
+        var broken = world.Site.AddRelease("r2", httpStatus: 500);
+        world.Site.MakeCurrent(broken);
+        var cache = Directory.CreateDirectory(Path.Combine(world.Root, "fastcgi-cache")).FullName;
+        Directory.CreateDirectory(Path.Combine(cache, "a", "bc"));
+        File.WriteAllText(Path.Combine(cache, "a", "bc", "0123"), "cached page");
+        await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<ReleaseRollbackConsumer>(),
+            new Dictionary<string, string?> { ["Pressluft:Ansible:FastCgiCachePath"] = cache });
+        var harness = provider.GetRequiredService<ITestHarness>();
+
+        await harness.Bus.Publish(Requests.Rollback(world, broken, good));
+
+        Assert.That(await harness.Published.Any<RollbackCompleted>(), Is.True, "no RollbackCompleted");
+        Assert.Multiple(() =>
+        {
+            Assert.That(Directory.Exists(cache), Is.True);
+            Assert.That(Directory.EnumerateFileSystemEntries(cache), Is.Empty);
+        });
+    }
+}
+
+public sealed class When_a_rollback_target_is_not_a_release_of_the_site
+{
+    private static IEnumerable<TestCaseData> Targets()
+    {
+        yield return new TestCaseData("../../outside").SetName("a path that climbs out of releases/");
+        yield return new TestCaseData("/etc").SetName("a directory outside the sites root");
+        yield return new TestCaseData("{other-site}").SetName("a release of another site");
+        yield return new TestCaseData("{missing}").SetName("a release directory that does not exist");
+    }
+
+    [TestCaseSource(nameof(Targets))]
+    public async Task Should_refuse_it_and_leave_current_untouched(string target)
+    {
+        await using var world = AnsibleWorld.Create();
+        var broken = world.Site.AddRelease("r2", httpStatus: 500);
+        world.Site.MakeCurrent(broken);
+        var other = new Demo.LocalSite(world.SitesRoot).AddRelease("r1");
+        var path = target switch
+        {
+            "{other-site}" => other.Path,
+            "{missing}" => Path.Combine(world.Site.SitePath, "releases", "r0"),
+            _ when target.StartsWith('/') => target,
+            _ => Path.Combine(world.Site.SitePath, "releases", target),
+        };
+        await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<ReleaseRollbackConsumer>());
+        var harness = provider.GetRequiredService<ITestHarness>();
+
+        await harness.Bus.Publish(Requests.Rollback(world, broken, new ReleaseRef { Id = Guid.NewGuid(), Path = path }));
+
+        Assert.That(await harness.Published.Any<RollbackFailed>(), Is.True, "no RollbackFailed");
+        var failed = (await harness.Published.SelectAsync<RollbackFailed>().First()).Context.Message;
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed.Error.Code, Is.EqualTo(ErrorCodes.RollbackFailed));
+            Assert.That(failed.Error.Message, Does.Contain("is not a release directory of site"));
+            Assert.That(failed.Error.Details.AnsibleCode, Is.EqualTo(ErrorCodes.AnsibleHostFailed));
+            Assert.That(world.Site.CurrentTarget, Is.EqualTo(broken.Path));
+            Assert.That(File.Exists(Path.Combine(broken.Path, ".pressluft-rolled-back")), Is.False);
+        });
+    }
+
+    [Test]
+    public async Task Should_refuse_a_stale_rollback_after_a_newer_release_went_live()
+    {
+        await using var world = AnsibleWorld.Create();
+        var good = world.Site.AddRelease("r1");
+        var broken = world.Site.AddRelease("r2", httpStatus: 500);
+        var newer = world.Site.AddRelease("r3");
+        world.Site.MakeCurrent(newer);
+        await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<ReleaseRollbackConsumer>());
+        var harness = provider.GetRequiredService<ITestHarness>();
+
+        await harness.Bus.Publish(Requests.Rollback(world, broken, good));
+
+        Assert.That(await harness.Published.Any<RollbackFailed>(), Is.True, "no RollbackFailed");
+        var failed = (await harness.Published.SelectAsync<RollbackFailed>().First()).Context.Message;
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed.Error.Message, Does.Contain("rollback is stale"));
+            Assert.That(world.Site.CurrentTarget, Is.EqualTo(newer.Path));
+        });
+    }
+}
