@@ -1,0 +1,104 @@
+// Build, lint, test and demo the release gate. Run through ./build.sh, which installs what is missing first.
+//   ./build.sh                  Build
+//   ./build.sh --target=Lint    ansible-playbook --syntax-check and ansible-lint on both playbooks
+//   ./build.sh --target=Test    every test; writes TRX and artifacts/test-results/summary.txt
+//   ./build.sh --target=Demo    the embedded demo: a failing deploy rolled back
+
+using System.Xml.Linq;
+
+var target = Argument("target", "Build");
+var configuration = Argument("configuration", "Release");
+var resultsDirectory = MakeAbsolute(Directory("artifacts/test-results"));
+var playbooks = GetFiles("ansible/playbooks/*.yml");
+
+Task("Restore")
+    .Does(() => DotNetRestore("Pressluft.sln"));
+
+Task("Build")
+    .IsDependentOn("Restore")
+    .Does(() => DotNetBuild("Pressluft.sln", new DotNetBuildSettings
+    {
+        Configuration = configuration,
+        NoRestore = true,
+    }));
+
+Task("Lint")
+    .Does(() =>
+{
+    var environment = new Dictionary<string, string>
+    {
+        ["ANSIBLE_CONFIG"] = MakeAbsolute(File("ansible/ansible.cfg")).FullPath,
+        ["ANSIBLE_HOST_PATTERN_MISMATCH"] = "ignore",
+    };
+    foreach (var playbook in playbooks)
+    {
+        Run("ansible-playbook", new ProcessArgumentBuilder().Append("--syntax-check").Append("-i").Append("localhost,").AppendQuoted(playbook.FullPath), environment);
+    }
+
+    Run("ansible-lint", new ProcessArgumentBuilder().Append("--profile").Append("production").Append("ansible/playbooks"), environment);
+});
+
+Task("Test")
+    .IsDependentOn("Build")
+    .IsDependentOn("Lint")
+    .Does(() =>
+{
+    CleanDirectory(resultsDirectory);
+    try
+    {
+        DotNetTest("Pressluft.sln", new DotNetTestSettings
+        {
+            Configuration = configuration,
+            NoBuild = true,
+            NoRestore = true,
+            Loggers = new[] { "trx", "console;verbosity=normal" },
+            ResultsDirectory = resultsDirectory,
+        });
+    }
+    finally
+    {
+        WriteSummary();
+    }
+});
+
+Task("Demo")
+    .IsDependentOn("Build")
+    .Does(() => DotNetRun("Pressluft.Runner/Pressluft.Runner.csproj", new ProcessArgumentBuilder().Append("demo"), new DotNetRunSettings
+    {
+        Configuration = configuration,
+        NoBuild = true,
+        NoRestore = true,
+    }));
+
+RunTarget(target);
+
+void Run(string tool, ProcessArgumentBuilder arguments, IDictionary<string, string> environment)
+{
+    var exitCode = StartProcess(tool, new ProcessSettings { Arguments = arguments, EnvironmentVariables = environment });
+    if (exitCode != 0)
+    {
+        throw new CakeException($"{tool} {arguments.Render()} exited {exitCode}");
+    }
+}
+
+// One plain line CI can read, summed over every test project's TRX file.
+void WriteSummary()
+{
+    long passed = 0, failed = 0, skipped = 0;
+    foreach (var trx in GetFiles($"{resultsDirectory}/*.trx"))
+    {
+        var counters = XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
+        long Count(string name) => long.Parse(counters.Attribute(name)?.Value ?? "0");
+        passed += Count("passed");
+        failed += Count("failed") + Count("error") + Count("timeout") + Count("aborted");
+        skipped += Count("notExecuted");
+    }
+
+    var line = $"{passed} passed, {failed} failed, {skipped} skipped";
+    System.IO.File.WriteAllText($"{resultsDirectory}/summary.txt", line + "\n");
+    Information(line);
+    if (passed + failed + skipped == 0)
+    {
+        throw new CakeException("No test ran.");
+    }
+}
