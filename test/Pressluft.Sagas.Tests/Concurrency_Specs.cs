@@ -96,7 +96,7 @@ public sealed class When_a_stale_or_duplicate_answer_arrives
         var mutation = site.Mutation(broken, good);
         await host.PublishAsync(mutation);
         await host.WaitForGateAsync(mutation.MutationJobId);
-        var firstCheck = host.Runner.CheckRequests.First();
+        var firstCheck = host.Runner.CheckRequests.First(r => r.Purpose == HealthCheckPurposes.Gate);
 
         await host.PublishAsync(new HealthCheckFailed
         {
@@ -133,7 +133,7 @@ public sealed class When_a_newer_mutation_completes_during_a_gate
         var older = site.Mutation(r2, r1);
         await host.PublishAsync(older);
         await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
-        var olderCheck = host.Runner.CheckRequests.Single();
+        var olderCheck = await host.SingleCheckRequestAsync();
 
         var newer = site.Mutation(r3, r2);
         await host.PublishAsync(newer);
@@ -178,7 +178,7 @@ public sealed class When_a_newer_mutation_completes_during_a_gate
         var older = site.Mutation(r2, r1);
         await host.PublishAsync(older);
         await host.WaitForStateAsync(site.EnvironmentId, m => m.RollingBack);
-        var oldRollback = host.Runner.RollbackRequests.Single();
+        var oldRollback = await host.SingleRollbackRequestAsync();
 
         var newer = site.Mutation(r3, r2);
         await host.PublishAsync(newer);

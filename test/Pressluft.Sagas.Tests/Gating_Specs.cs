@@ -23,7 +23,7 @@ public sealed class When_a_gated_mutation_completes(string jobType, string inPro
         await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
 
         Assert.That(await host.Harness.Consumed.Any<HealthCheckRequested>(x => x.Context.Message.Release.Id == release.Id), Is.True);
-        var request = host.Runner.CheckRequests.Single();
+        var request = await host.SingleCheckRequestAsync();
         var jobs = await host.JobsAsync(site.EnvironmentId);
         var environment = await host.EnvironmentAsync(site.EnvironmentId);
         Assert.Multiple(() =>

@@ -20,7 +20,7 @@ public sealed class When_a_health_check_fails
         await host.PublishAsync(site.Mutation(broken, good));
         await host.WaitForStateAsync(site.EnvironmentId, m => m.RollingBack);
 
-        var request = host.Runner.RollbackRequests.Single();
+        var request = await host.SingleRollbackRequestAsync();
         var jobs = await host.JobsAsync(site.EnvironmentId);
         var transitions = await host.QueryAsync(db => db.ReleaseHealthTransitions.AsNoTracking().Where(t => t.ReleaseId == broken.Id).ToListAsync());
         Assert.Multiple(async () =>
@@ -105,7 +105,7 @@ public sealed class When_a_rollback_is_verified
         Assert.Multiple(async () =>
         {
             Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.RolledBack));
-            Assert.That(host.Runner.RollbackRequests.Single().ToRelease, Is.EqualTo(good));
+            Assert.That((await host.SingleRollbackRequestAsync()).ToRelease, Is.EqualTo(good));
             Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).CurrentReleaseId, Is.EqualTo(good.Id));
         });
     }

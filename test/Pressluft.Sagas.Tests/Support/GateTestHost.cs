@@ -96,6 +96,20 @@ public sealed class GateTestHost : IAsyncDisposable
         return gate!;
     }
 
+    /// <summary>The one health check request the runner has received (the outbox delivers after the saga commits, so wait for it).</summary>
+    public async Task<Contracts.HealthCheckRequested> SingleCheckRequestAsync()
+    {
+        Assert.That(await Harness.Consumed.Any<Contracts.HealthCheckRequested>(), Is.True, "no health check was requested");
+        return Runner.CheckRequests.Single();
+    }
+
+    /// <summary>The one rollback request the runner has received.</summary>
+    public async Task<Contracts.RollbackRequested> SingleRollbackRequestAsync()
+    {
+        Assert.That(await Harness.Consumed.Any<Contracts.RollbackRequested>(), Is.True, "no rollback was requested");
+        return Runner.RollbackRequests.Single();
+    }
+
     /// <summary>Waits until the saga of <paramref name="environmentId"/> is in <paramref name="state"/>.</summary>
     public async Task WaitForStateAsync(Guid environmentId, Func<ReleaseLifecycleStateMachine, MassTransit.State> state)
     {
