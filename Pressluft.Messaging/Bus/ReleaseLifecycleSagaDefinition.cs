@@ -15,10 +15,12 @@ public sealed class ReleaseLifecycleSagaDefinition : SagaDefinition<ReleaseLifec
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<ReleaseLifecycleState> sagaConfigurator,
         IRegistrationContext context)
     {
+        // Retry comes first, so each attempt gets a fresh scope and DbContext. Concurrency conflicts on the saga row
+        // (two messages for one environment) and lost insert races are retried; rejected messages never are.
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Ignore<RejectedMessageException>();
-            r.Intervals(50, 200, 500, 1000, 2000);
+            r.Exponential(10, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(50));
         });
         GateStorage.ConfigureEndpoint(endpointConfigurator, context);
         endpointConfigurator.UseConsumeFilter(typeof(MessageValidationFilter<>), context);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pressluft.Contracts;
+using Pressluft.Messaging.Outbox;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Ledger;
 
@@ -10,7 +11,7 @@ namespace Pressluft.Messaging.Ledger;
 /// The ledger on the message scope's <see cref="PressluftDbContext"/>. Methods stage changes in the change tracker;
 /// <see cref="SaveChangesAsync"/> writes them together.
 /// </summary>
-public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger
+public sealed class EfReleaseLedger(PressluftDbContext db, MessageUnitOfWork unitOfWork) : IReleaseLedger
 {
     private static readonly JsonSerializerOptions ErrorJson = new(JsonSerializerDefaults.Web);
 
@@ -221,7 +222,9 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger
         environment.UpdatedAt = DateTime.UtcNow;
     }
 
-    public Task SaveChangesAsync(CancellationToken cancellationToken) => db.SaveChangesAsync(cancellationToken);
+    /// <summary>Writes the staged changes, unless the inbox/outbox commits them with the saga and outgoing messages.</summary>
+    public Task SaveChangesAsync(CancellationToken cancellationToken) =>
+        unitOfWork.OutboxCommits ? Task.CompletedTask : db.SaveChangesAsync(cancellationToken);
 
     private async Task<EnvironmentStatusChanged?> ChangeEnvironmentStatusAsync(EnvironmentRecord environment, string to, string reason, DateTime at, CancellationToken cancellationToken)
     {

@@ -56,5 +56,10 @@ public static class LedgerStore
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
         await db.Database.MigrateAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            // Write-ahead logging lets readers run while a message's transaction writes; the setting sticks to the file.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
     }
 }

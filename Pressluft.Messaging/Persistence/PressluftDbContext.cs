@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Pressluft.Messaging.Outbox;
 using Pressluft.Sagas.StateMachines;
 
 namespace Pressluft.Messaging.Persistence;
@@ -18,6 +19,8 @@ public abstract class PressluftDbContext(DbContextOptions options) : DbContext(o
     public DbSet<JobRecord> Jobs => Set<JobRecord>();
     public DbSet<GateRecord> Gates => Set<GateRecord>();
     public DbSet<ReleaseLifecycleState> ReleaseLifecycleSagas => Set<ReleaseLifecycleState>();
+    public DbSet<InboxState> InboxStates => Set<InboxState>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -36,6 +39,9 @@ public abstract class PressluftDbContext(DbContextOptions options) : DbContext(o
             e.Property(x => x.Slug).HasMaxLength(200);
             e.Property(x => x.Name).HasMaxLength(200);
             e.Property(x => x.Status).HasMaxLength(32);
+
+            // Environments of one site are gated by different saga instances; the site row they share is guarded.
+            e.Property(x => x.StateVersion).IsConcurrencyToken();
         });
 
         modelBuilder.Entity<EnvironmentRecord>(e =>
@@ -47,6 +53,7 @@ public abstract class PressluftDbContext(DbContextOptions options) : DbContext(o
             e.Property(x => x.EnvironmentType).HasMaxLength(32);
             e.Property(x => x.Status).HasMaxLength(32);
             e.Property(x => x.PreviewUrl).HasMaxLength(2048);
+            e.Property(x => x.StateVersion).IsConcurrencyToken();
             e.HasIndex(x => x.SiteId);
         });
 
@@ -119,6 +126,31 @@ public abstract class PressluftDbContext(DbContextOptions options) : DbContext(o
             e.Property(x => x.GateMode).HasMaxLength(32);
             e.Property(x => x.FailureCode).HasMaxLength(64);
             e.Property(x => x.CurrentJobType).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<InboxState>(e =>
+        {
+            e.ToTable("inbox_states");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.MessageId, x.ConsumerId }).IsUnique();
+            e.HasIndex(x => x.Delivered);
+        });
+
+        modelBuilder.Entity<OutboxMessage>(e =>
+        {
+            e.ToTable("outbox_messages");
+            e.HasKey(x => x.SequenceNumber);
+            e.Property(x => x.Headers).HasMaxLength(64_000);
+            e.Property(x => x.Properties).HasMaxLength(64_000);
+            e.Property(x => x.Body).HasMaxLength(1_000_000);
+            e.Property(x => x.ContentType).HasMaxLength(256);
+            e.Property(x => x.MessageType).HasMaxLength(2048);
+            e.Property(x => x.SourceAddress).HasMaxLength(2048);
+            e.Property(x => x.DestinationAddress).HasMaxLength(2048);
+            e.Property(x => x.ResponseAddress).HasMaxLength(2048);
+            e.Property(x => x.FaultAddress).HasMaxLength(2048);
+            e.HasIndex(x => new { x.InboxMessageId, x.InboxConsumerId, x.SequenceNumber });
+            e.HasIndex(x => x.EnqueueTime);
         });
     }
 

@@ -15,6 +15,7 @@ namespace Pressluft.Runner.Consumers;
 /// </summary>
 public sealed class HealthCheckConsumer(
     AnsiblePlaybookRunner runner,
+    IBus bus,
     IOptionsMonitor<AnsibleOptions> options,
     TimeProvider clock,
     ILogger<HealthCheckConsumer> logger) : IConsumer<HealthCheckRequested>
@@ -28,7 +29,8 @@ public sealed class HealthCheckConsumer(
     {
         var request = context.Message;
         var settings = options.CurrentValue;
-        await context.Publish(new JobStarted
+        // Straight to the bus, not the outbox: "running" is only worth telling while the playbook runs.
+        await bus.Publish(new JobStarted
         {
             JobId = request.JobId,
             Attempt = request.Attempt,

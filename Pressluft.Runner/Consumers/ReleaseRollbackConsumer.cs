@@ -13,6 +13,7 @@ namespace Pressluft.Runner.Consumers;
 /// </summary>
 public sealed class ReleaseRollbackConsumer(
     AnsiblePlaybookRunner runner,
+    IBus bus,
     IOptionsMonitor<AnsibleOptions> options,
     TimeProvider clock,
     ILogger<ReleaseRollbackConsumer> logger) : IConsumer<RollbackRequested>
@@ -21,7 +22,8 @@ public sealed class ReleaseRollbackConsumer(
     {
         var request = context.Message;
         var settings = options.CurrentValue;
-        await context.Publish(new JobStarted
+        // Straight to the bus, not the outbox: "running" is only worth telling while the playbook runs.
+        await bus.Publish(new JobStarted
         {
             JobId = request.JobId,
             EnvironmentId = request.EnvironmentId,

@@ -1,4 +1,6 @@
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Pressluft.Messaging.Bus;
 
 namespace Pressluft.Runner.Consumers;
 
@@ -9,5 +11,17 @@ public sealed class ReleaseRollbackConsumerDefinition : ConsumerDefinition<Relea
     {
         EndpointName = "release-rollback";
         ConcurrentMessageLimit = 4;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ReleaseRollbackConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        // Only a lost race between two deliveries of the same message is retried; it then finds the message consumed.
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Handle<DbUpdateException>();
+            r.Intervals(100, 500, 1000);
+        });
+        GateStorage.ConfigureEndpoint(endpointConfigurator, context);
     }
 }

@@ -17,6 +17,170 @@ namespace Pressluft.Messaging.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Pressluft.Messaging.Outbox.InboxState", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime?>("Consumed")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("consumed");
+
+                    b.Property<Guid>("ConsumerId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("consumer_id");
+
+                    b.Property<DateTime?>("Delivered")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("delivered");
+
+                    b.Property<long?>("LastSequenceNumber")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_sequence_number");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message_id");
+
+                    b.Property<int>("ReceiveCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("receive_count");
+
+                    b.Property<DateTime>("Received")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("received");
+
+                    b.HasKey("Id")
+                        .HasName("pk_inbox_states");
+
+                    b.HasIndex("Delivered")
+                        .HasDatabaseName("ix_inbox_states_delivered");
+
+                    b.HasIndex("MessageId", "ConsumerId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_inbox_states_message_id_consumer_id");
+
+                    b.ToTable("inbox_states", (string)null);
+                });
+
+            modelBuilder.Entity("Pressluft.Messaging.Outbox.OutboxMessage", b =>
+                {
+                    b.Property<long>("SequenceNumber")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sequence_number");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(1000000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("body");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("content_type");
+
+                    b.Property<Guid?>("ConversationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<Guid?>("CorrelationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("correlation_id");
+
+                    b.Property<int>("DeliveryAttempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("delivery_attempts");
+
+                    b.Property<string>("DestinationAddress")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("destination_address");
+
+                    b.Property<DateTime?>("EnqueueTime")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("enqueue_time");
+
+                    b.Property<DateTime?>("ExpirationTime")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expiration_time");
+
+                    b.Property<string>("FaultAddress")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fault_address");
+
+                    b.Property<string>("Headers")
+                        .HasMaxLength(64000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("headers");
+
+                    b.Property<Guid?>("InboxConsumerId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("inbox_consumer_id");
+
+                    b.Property<Guid?>("InboxMessageId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("inbox_message_id");
+
+                    b.Property<Guid?>("InitiatorId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("initiator_id");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("MessageType")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message_type");
+
+                    b.Property<string>("Properties")
+                        .HasMaxLength(64000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("properties");
+
+                    b.Property<Guid?>("RequestId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("request_id");
+
+                    b.Property<string>("ResponseAddress")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("response_address");
+
+                    b.Property<DateTime>("SentTime")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sent_time");
+
+                    b.Property<string>("SourceAddress")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_address");
+
+                    b.HasKey("SequenceNumber")
+                        .HasName("pk_outbox_messages");
+
+                    b.HasIndex("EnqueueTime")
+                        .HasDatabaseName("ix_outbox_messages_enqueue_time");
+
+                    b.HasIndex("InboxMessageId", "InboxConsumerId", "SequenceNumber")
+                        .HasDatabaseName("ix_outbox_messages_inbox_message_id_inbox_consumer_id_sequence_number");
+
+                    b.ToTable("outbox_messages", (string)null);
+                });
+
             modelBuilder.Entity("Pressluft.Messaging.Persistence.EnvironmentRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -57,6 +221,7 @@ namespace Pressluft.Messaging.Migrations.Sqlite
                         .HasColumnName("slug");
 
                     b.Property<int>("StateVersion")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER")
                         .HasColumnName("state_version");
 
@@ -393,6 +558,7 @@ namespace Pressluft.Messaging.Migrations.Sqlite
                         .HasColumnName("slug");
 
                     b.Property<int>("StateVersion")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER")
                         .HasColumnName("state_version");
 

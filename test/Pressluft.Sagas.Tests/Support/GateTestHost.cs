@@ -44,6 +44,7 @@ public sealed class GateTestHost : IAsyncDisposable
             ["Pressluft:HealthGate:RollbackDeadline"] = "00:00:20",
             ["Pressluft:HealthGate:InconclusiveRetries"] = "2",
             ["Pressluft:HealthGate:InconclusiveRetryDelay"] = "00:00:00.050",
+            ["Pressluft:Outbox:RelayInterval"] = "00:00:00.050",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -1,0 +1,46 @@
+using MassTransit;
+using MassTransit.Middleware;
+using Microsoft.EntityFrameworkCore;
+using Pressluft.Messaging.Persistence;
+
+namespace Pressluft.Messaging.Outbox;
+
+/// <summary>
+/// Runs one incoming message through MassTransit core's inbox/outbox protocol on the ledger database. The inbox row
+/// for (message id, consumer) says whether it was already consumed (then only its undelivered messages are sent)
+/// and whether it was delivered (then nothing happens). Two commits per message that sends anything, one otherwise.
+/// </summary>
+public sealed class EfOutboxContextFactory(PressluftDbContext db, MessageUnitOfWork unitOfWork, IServiceProvider provider)
+    : IOutboxContextFactory<PressluftDbContext>
+{
+    public async Task Send<T>(ConsumeContext<T> context, OutboxConsumeOptions options, IPipe<OutboxConsumeContext<T>> next)
+        where T : class
+    {
+        var messageId = context.GetOriginalMessageId() ?? throw new MessageException(typeof(T), "MessageId required to use the outbox");
+        var inbox = await db.InboxStates.AsNoTracking()
+                .SingleOrDefaultAsync(i => i.MessageId == messageId && i.ConsumerId == options.ConsumerId, context.CancellationToken)
+            ?? new InboxState { MessageId = messageId, ConsumerId = options.ConsumerId, Received = DateTime.UtcNow };
+
+        var outboxContext = new EfOutboxConsumeContext<T>(context, options, provider, db, inbox);
+        unitOfWork.OutboxCommits = true;
+        try
+        {
+            while (outboxContext.ContinueProcessing)
+            {
+                await next.Send(outboxContext);
+            }
+        }
+        catch
+        {
+            db.ChangeTracker.Clear();
+            await outboxContext.SaveDeliveryProgressAsync();
+            throw;
+        }
+        finally
+        {
+            unitOfWork.OutboxCommits = false;
+        }
+    }
+
+    public void Probe(ProbeContext context) => context.CreateFilterScope("efOutboxContextFactory");
+}

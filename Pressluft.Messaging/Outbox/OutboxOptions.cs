@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pressluft.Messaging.Outbox;
+
+/// <summary><c>Pressluft:Outbox</c>: the due-time relay, inbox clean-up and stuck-message thresholds.</summary>
+public sealed class OutboxOptions
+{
+    public const string SectionName = "Pressluft:Outbox";
+
+    /// <summary>How often the relay looks for due messages.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan RelayInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Most due messages one relay pass claims.</summary>
+    [Range(1, 1000)]
+    public int RelayBatchSize { get; set; } = 100;
+
+    /// <summary>How long a delivered inbox row is kept to recognise a redelivered duplicate.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan DuplicateDetectionWindow { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often delivered inbox rows older than the window are deleted.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>An outgoing message undelivered for longer than this is reported as stuck.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Whether the relay and clean-up run in this process (one or more runners may run them; PostgreSQL keeps them apart).</summary>
+    public bool RunBackgroundServices { get; set; } = true;
+}

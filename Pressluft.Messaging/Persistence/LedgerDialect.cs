@@ -1,0 +1,27 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+
+namespace Pressluft.Messaging.Persistence;
+
+/// <summary>The SQL that differs between PostgreSQL and SQLite; everything else is the same EF model.</summary>
+public sealed class LedgerDialect
+{
+    private LedgerDialect(bool postgres) => IsPostgres = postgres;
+
+    public static LedgerDialect Postgres { get; } = new(postgres: true);
+
+    public static LedgerDialect Sqlite { get; } = new(postgres: false);
+
+    public bool IsPostgres { get; }
+
+    public static LedgerDialect For(DatabaseFacade database) => database.IsNpgsql() ? Postgres : Sqlite;
+
+    private const string DueMessages =
+        "SELECT * FROM outbox_messages WHERE inbox_message_id IS NULL AND enqueue_time <= {0} ORDER BY sequence_number LIMIT {1}";
+
+    /// <summary>
+    /// Claims due messages for one relay (parameters: now, batch size). PostgreSQL locks the rows and skips ones another
+    /// relay holds; SQLite has a single writer (its transactions begin IMMEDIATE), so relays take turns.
+    /// </summary>
+    public string ClaimDueMessagesSql => IsPostgres ? DueMessages + " FOR UPDATE SKIP LOCKED" : DueMessages;
+}
