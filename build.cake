@@ -44,6 +44,8 @@ Task("Test")
     .Does(() =>
 {
     CleanDirectory(resultsDirectory);
+    // Integration tests run against a real PostgreSQL: a private cluster on loopback (fsync off is fine for tests).
+    var postgres = Capture("scripts/postgres.sh", "start --fsync off");
     try
     {
         DotNetTest("Pressluft.sln", new DotNetTestSettings
@@ -53,11 +55,13 @@ Task("Test")
             NoRestore = true,
             Loggers = new[] { "trx", "console;verbosity=normal" },
             ResultsDirectory = resultsDirectory,
+            EnvironmentVariables = new Dictionary<string, string> { ["PRESSLUFT_TEST_POSTGRES"] = postgres },
         });
     }
     finally
     {
         WriteSummary();
+        Capture("scripts/postgres.sh", "stop");
     }
 });
 
@@ -79,6 +83,17 @@ void Run(string tool, ProcessArgumentBuilder arguments, IDictionary<string, stri
     {
         throw new CakeException($"{tool} {arguments.Render()} exited {exitCode}");
     }
+}
+
+string Capture(string tool, string arguments)
+{
+    var exitCode = StartProcess(tool, new ProcessSettings { Arguments = arguments, RedirectStandardOutput = true }, out var output);
+    if (exitCode != 0)
+    {
+        throw new CakeException($"{tool} {arguments} exited {exitCode}");
+    }
+
+    return string.Join("\n", output).Trim();
 }
 
 // One plain line CI can read, summed over every test project's TRX file.

@@ -26,6 +26,11 @@ public sealed class DueMessageRelay(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.CurrentValue.RunBackgroundServices)
+        {
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             var delivered = 0;

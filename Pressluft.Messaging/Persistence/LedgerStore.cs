@@ -24,16 +24,28 @@ public sealed class LedgerOptions
 /// <summary>Every provider difference lives here: which context type, which EF provider, which options.</summary>
 public static class LedgerStore
 {
-    public static IServiceCollection AddPressluftLedger(this IServiceCollection services, LedgerOptions options)
+    /// <param name="services">The container.</param>
+    /// <param name="options">Provider and connection string.</param>
+    /// <param name="configure">Extra options, e.g. interceptors (benchmarks count round trips with one).</param>
+    public static IServiceCollection AddPressluftLedger(this IServiceCollection services, LedgerOptions options,
+        Action<IServiceProvider, DbContextOptionsBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         switch (options.Provider)
         {
             case LedgerProvider.Sqlite:
-                services.AddDbContext<PressluftDbContext, SqlitePressluftDbContext>(o => ConfigureSqlite(o, options.ConnectionString));
+                services.AddDbContext<PressluftDbContext, SqlitePressluftDbContext>((sp, o) =>
+                {
+                    ConfigureSqlite(o, options.ConnectionString);
+                    configure?.Invoke(sp, o);
+                });
                 break;
             case LedgerProvider.Postgres:
-                services.AddDbContext<PressluftDbContext, PostgresPressluftDbContext>(o => ConfigurePostgres(o, options.ConnectionString));
+                services.AddDbContext<PressluftDbContext, PostgresPressluftDbContext>((sp, o) =>
+                {
+                    ConfigurePostgres(o, options.ConnectionString);
+                    configure?.Invoke(sp, o);
+                });
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown ledger provider");

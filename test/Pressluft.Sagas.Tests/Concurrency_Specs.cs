@@ -1,16 +1,19 @@
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Pressluft.Contracts;
+using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Tests.Support;
+using Pressluft.Testing;
 
 namespace Pressluft.Sagas.Tests;
 
-public sealed class When_the_same_mutation_is_delivered_twice
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_the_same_mutation_is_delivered_twice(LedgerProvider ledger)
 {
     [Test]
     public async Task Should_gate_it_once_after_the_gate_ended()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var mutation = site.Mutation(site.NewRelease("r2"), site.NewRelease("r1"));
 
@@ -31,7 +34,7 @@ public sealed class When_the_same_mutation_is_delivered_twice
     [Test]
     public async Task Should_gate_it_once_while_the_gate_runs()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var release = site.NewRelease("r2");
         host.Runner.Script(release.Id, CheckAnswer.Silent);
@@ -52,12 +55,13 @@ public sealed class When_the_same_mutation_is_delivered_twice
     }
 }
 
-public sealed class When_a_stale_or_duplicate_answer_arrives
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_stale_or_duplicate_answer_arrives(LedgerProvider ledger)
 {
     [Test]
     public async Task Should_ignore_an_answer_for_another_job()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var release = site.NewRelease("r2");
         host.Runner.Script(release.Id, CheckAnswer.Silent);
@@ -88,7 +92,7 @@ public sealed class When_a_stale_or_duplicate_answer_arrives
     [Test]
     public async Task Should_ignore_a_repeated_failure_after_the_gate_rolled_back()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var good = site.NewRelease("r1");
         var broken = site.NewRelease("r2");
@@ -119,12 +123,13 @@ public sealed class When_a_stale_or_duplicate_answer_arrives
     }
 }
 
-public sealed class When_a_newer_mutation_completes_during_a_gate
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_newer_mutation_completes_during_a_gate(LedgerProvider ledger)
 {
     [Test]
     public async Task Should_supersede_the_running_check_and_gate_the_new_release()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var r1 = site.NewRelease("r1");
         var r2 = site.NewRelease("r2");
@@ -168,7 +173,7 @@ public sealed class When_a_newer_mutation_completes_during_a_gate
     [Test]
     public async Task Should_never_let_the_old_gates_rollback_roll_back_the_new_release()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var r1 = site.NewRelease("r1");
         var r2 = site.NewRelease("r2");
@@ -211,7 +216,7 @@ public sealed class When_a_newer_mutation_completes_during_a_gate
     [Test]
     public async Task Should_ignore_a_mutation_that_completed_before_the_gated_one()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var r1 = site.NewRelease("r1");
         var r2 = site.NewRelease("r2");

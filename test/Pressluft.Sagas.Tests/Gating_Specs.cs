@@ -1,19 +1,29 @@
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Pressluft.Contracts;
+using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Tests.Support;
+using Pressluft.Testing;
 
 namespace Pressluft.Sagas.Tests;
 
-[TestFixture(JobTypes.EnvDeploy, EnvironmentStatuses.Deploying)]
-[TestFixture(JobTypes.EnvRestore, EnvironmentStatuses.Restoring)]
-[TestFixture(JobTypes.EnvPromote, EnvironmentStatuses.Deploying)]
-public sealed class When_a_gated_mutation_completes(string jobType, string inProgressStatus)
+[TestFixtureSource(nameof(Fixtures))]
+public sealed class When_a_gated_mutation_completes(LedgerProvider ledger, string jobType, string inProgressStatus)
 {
+    private static IEnumerable<object[]> Fixtures() =>
+        from provider in TestDatabase.Providers
+        from mutation in new[]
+        {
+            (JobTypes.EnvDeploy, EnvironmentStatuses.Deploying),
+            (JobTypes.EnvRestore, EnvironmentStatuses.Restoring),
+            (JobTypes.EnvPromote, EnvironmentStatuses.Deploying),
+        }
+        select new object[] { provider, mutation.Item1, mutation.Item2 };
+
     [Test]
     public async Task Should_request_a_health_check_of_the_live_release_and_hold_the_environment_in_progress()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var release = site.NewRelease("r2");
         host.Runner.Script(release.Id, CheckAnswer.Silent);
@@ -43,7 +53,7 @@ public sealed class When_a_gated_mutation_completes(string jobType, string inPro
     [Test]
     public async Task Should_make_the_environment_active_and_the_release_healthy_when_the_check_passes()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var release = site.NewRelease("r2");
         var mutation = site.Mutation(release, site.NewRelease("r1"), jobType);
@@ -69,12 +79,13 @@ public sealed class When_a_gated_mutation_completes(string jobType, string inPro
     }
 }
 
-public sealed class When_a_mutation_of_an_unknown_job_type_arrives
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_mutation_of_an_unknown_job_type_arrives(LedgerProvider ledger)
 {
     [Test]
     public async Task Should_reject_it_and_change_nothing()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var mutation = site.Mutation(site.NewRelease("r1"), jobType: "env_update");
 

@@ -1,16 +1,19 @@
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Pressluft.Contracts;
+using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Tests.Support;
+using Pressluft.Testing;
 
 namespace Pressluft.Sagas.Tests;
 
-public sealed class When_the_gate_is_report_only
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_the_gate_is_report_only(LedgerProvider ledger)
 {
     [Test]
     public async Task Should_record_the_release_unhealthy_and_not_roll_back()
     {
-        await using var host = await GateTestHost.StartAsync(new Dictionary<string, string?> { ["Pressluft:HealthGate:Operations:env_deploy:Mode"] = "ReportOnly" });
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?> { ["Pressluft:HealthGate:Operations:env_deploy:Mode"] = "ReportOnly" });
         var site = new SiteFixture();
         var broken = site.NewRelease("r2");
         host.Runner.Script(broken.Id, CheckAnswer.Fail);
@@ -34,12 +37,13 @@ public sealed class When_the_gate_is_report_only
     }
 }
 
-public sealed class When_the_gate_is_disabled
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_the_gate_is_disabled(LedgerProvider ledger)
 {
     [Test]
     public async Task Should_skip_the_check_and_record_that_it_was_skipped()
     {
-        await using var host = await GateTestHost.StartAsync(new Dictionary<string, string?> { ["Pressluft:HealthGate:Operations:env_restore:Mode"] = "Disabled" });
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?> { ["Pressluft:HealthGate:Operations:env_restore:Mode"] = "Disabled" });
         var site = new SiteFixture();
         var release = site.NewRelease("r2");
 
@@ -62,7 +66,7 @@ public sealed class When_the_gate_is_disabled
     [Test]
     public async Task Should_still_gate_the_other_operations()
     {
-        await using var host = await GateTestHost.StartAsync(new Dictionary<string, string?> { ["Pressluft:HealthGate:Operations:env_restore:Mode"] = "Disabled" });
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?> { ["Pressluft:HealthGate:Operations:env_restore:Mode"] = "Disabled" });
         var site = new SiteFixture();
         var mutation = site.Mutation(site.NewRelease("r2"), site.NewRelease("r1"), JobTypes.EnvDeploy);
 
@@ -78,12 +82,13 @@ public sealed class When_the_gate_is_disabled
     }
 }
 
-public sealed class When_the_guarded_config_changes_between_two_gates
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_the_guarded_config_changes_between_two_gates(LedgerProvider ledger)
 {
     [Test]
     public async Task Should_use_the_mode_in_force_when_each_mutation_is_handled_without_a_restart()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var r1 = site.NewRelease("r1");
         var r2 = site.NewRelease("r2");

@@ -1,16 +1,19 @@
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Pressluft.Contracts;
+using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Tests.Support;
+using Pressluft.Testing;
 
 namespace Pressluft.Sagas.Tests;
 
-public sealed class When_a_health_check_fails
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_health_check_fails(LedgerProvider ledger)
 {
     [Test]
     public async Task Should_mark_the_release_unhealthy_and_request_a_rollback_to_the_prior_release()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var good = site.NewRelease("r1");
         var broken = site.NewRelease("r2");
@@ -45,12 +48,13 @@ public sealed class When_a_health_check_fails
     }
 }
 
-public sealed class When_a_rollback_is_verified
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_rollback_is_verified(LedgerProvider ledger)
 {
     [Test]
     public async Task Should_leave_environment_and_site_active_with_the_prior_release_current()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var good = site.NewRelease("r1");
         var broken = site.NewRelease("r2");
@@ -89,7 +93,7 @@ public sealed class When_a_rollback_is_verified
     [Test]
     public async Task Should_take_the_prior_release_from_the_ledger_when_the_event_does_not_name_it()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var good = site.NewRelease("r1");
         var broken = site.NewRelease("r2");
@@ -113,7 +117,7 @@ public sealed class When_a_rollback_is_verified
     [Test]
     public async Task Should_fall_back_to_the_newest_healthy_release_when_the_prior_one_is_unhealthy()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var r1 = site.NewRelease("r1");
         var r2 = site.NewRelease("r2");
@@ -147,12 +151,13 @@ public sealed class When_a_rollback_is_verified
 }
 
 /// <summary>Acceptance 4: every way a gate can fail leaves its stable code on the job an operator reads.</summary>
-public sealed class When_a_gate_cannot_restore_a_healthy_release
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider ledger)
 {
     [Test]
     public async Task Should_record_HEALTH_CHECK_INCONCLUSIVE_after_the_retries_and_roll_back()
     {
-        await using var host = await GateTestHost.StartAsync(new Dictionary<string, string?> { ["Pressluft:HealthGate:InconclusiveRetries"] = "1" });
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?> { ["Pressluft:HealthGate:InconclusiveRetries"] = "1" });
         var site = new SiteFixture();
         var good = site.NewRelease("r1");
         var flaky = site.NewRelease("r2");
@@ -179,7 +184,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release
     [Test]
     public async Task Should_pass_when_an_inconclusive_check_passes_on_retry()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var release = site.NewRelease("r2");
         host.Runner.Script(release.Id, CheckAnswer.Inconclusive, CheckAnswer.Pass);
@@ -201,7 +206,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release
     [Test]
     public async Task Should_hold_the_environment_failed_when_configured_to_after_inconclusive_retries()
     {
-        await using var host = await GateTestHost.StartAsync(new Dictionary<string, string?>
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?>
         {
             ["Pressluft:HealthGate:InconclusiveRetries"] = "0",
             ["Pressluft:HealthGate:WhenInconclusive"] = "HoldFailed",
@@ -227,7 +232,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release
     [Test]
     public async Task Should_record_HEALTH_CHECK_TIMEOUT_when_no_answer_arrives_before_the_deadline()
     {
-        await using var host = await GateTestHost.StartAsync(new Dictionary<string, string?>
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?>
         {
             ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:00:00.300",
             ["Pressluft:HealthGate:InconclusiveRetries"] = "1",
@@ -255,7 +260,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release
     [Test]
     public async Task Should_record_ROLLBACK_FAILED_and_fail_environment_and_site_when_the_rollback_fails()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var broken = site.NewRelease("r2");
         host.Runner.Script(broken.Id, CheckAnswer.Fail);
@@ -284,7 +289,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release
     [Test]
     public async Task Should_record_ROLLBACK_TIMEOUT_when_the_rollback_does_not_answer_in_time()
     {
-        await using var host = await GateTestHost.StartAsync(new Dictionary<string, string?> { ["Pressluft:HealthGate:RollbackDeadline"] = "00:00:00.300" });
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?> { ["Pressluft:HealthGate:RollbackDeadline"] = "00:00:00.300" });
         var site = new SiteFixture();
         var broken = site.NewRelease("r2");
         host.Runner.Script(broken.Id, CheckAnswer.Fail);
@@ -306,7 +311,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release
     [Test]
     public async Task Should_record_ROLLBACK_NO_PRIOR_RELEASE_when_the_first_release_fails()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var broken = site.NewRelease("r1");
         host.Runner.Script(broken.Id, CheckAnswer.Fail);
@@ -333,7 +338,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release
     [Test]
     public async Task Should_record_ROLLBACK_VERIFICATION_FAILED_and_not_flip_again_when_the_restored_release_fails()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var good = site.NewRelease("r1");
         var broken = site.NewRelease("r2");
@@ -363,12 +368,13 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release
     }
 }
 
-public sealed class When_an_operator_resets_a_failed_environment
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_an_operator_resets_a_failed_environment(LedgerProvider ledger)
 {
     [Test]
     public async Task Should_make_it_active_again_and_record_who_did_it()
     {
-        await using var host = await GateTestHost.StartAsync();
+        await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
         var broken = site.NewRelease("r1");
         host.Runner.Script(broken.Id, CheckAnswer.Fail);

@@ -6,22 +6,24 @@ using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Messaging.Bus;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.StateMachines;
+using Pressluft.Testing;
 
 namespace Pressluft.Sagas.Tests.Support;
 
 /// <summary>
-/// One test's world: the gate on MassTransit's in-memory test harness, the ledger in a fresh SQLite file,
+/// One test's world: the gate on MassTransit's in-memory test harness, the ledger (and saga, inbox and outbox) in a
+/// fresh SQLite file or PostgreSQL database,
 /// the scripted runner answering requests, and the guarded config in a reloadable in-memory configuration.
 /// </summary>
 public sealed class GateTestHost : IAsyncDisposable
 {
-    private readonly string _directory;
+    private readonly TestDatabase _database;
 
-    private GateTestHost(ServiceProvider provider, IConfigurationRoot configuration, string directory)
+    private GateTestHost(ServiceProvider provider, IConfigurationRoot configuration, TestDatabase database)
     {
         Provider = provider;
         Configuration = configuration;
-        _directory = directory;
+        _database = database;
         Harness = provider.GetRequiredService<ITestHarness>();
         Runner = provider.GetRequiredService<ScriptedRunner>();
         Saga = Harness.GetSagaStateMachineHarness<ReleaseLifecycleStateMachine, ReleaseLifecycleState>();
@@ -35,9 +37,11 @@ public sealed class GateTestHost : IAsyncDisposable
     public ISagaStateMachineTestHarness<ReleaseLifecycleStateMachine, ReleaseLifecycleState> Saga { get; }
     public ReleaseLifecycleStateMachine Machine { get; }
 
-    public static async Task<GateTestHost> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<GateTestHost> StartAsync(LedgerProvider ledger, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null, Action<IInMemoryBusFactoryConfigurator>? bus = null,
+        Action<IServiceProvider, DbContextOptionsBuilder>? database = null)
     {
-        var directory = Directory.CreateTempSubdirectory("pressluft-gate-").FullName;
+        var testDatabase = await TestDatabase.CreateAsync(ledger);
         var values = new Dictionary<string, string?>
         {
             ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:00:20",
@@ -52,11 +56,11 @@ public sealed class GateTestHost : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
             .AddSingleton<ScriptedRunner>()
-            .AddPressluftLedger(new LedgerOptions { Provider = LedgerProvider.Sqlite, ConnectionString = $"Data Source={Path.Combine(directory, "ledger.db")}" })
+            .AddPressluftLedger(testDatabase.Options, database)
             .AddReleaseGateServices(configuration)
             .AddMassTransitTestHarness(x =>
             {
@@ -65,10 +69,17 @@ public sealed class GateTestHost : IAsyncDisposable
                 x.AddConsumer<ScriptedHealthCheckConsumer>();
                 x.AddConsumer<ScriptedRollbackConsumer>();
                 x.AddConsumer<GateEventProbe>();
+                x.UsingInMemory((context, cfg) =>
+                {
+                    cfg.UseDelayedMessageScheduler();
+                    bus?.Invoke(cfg);
+                    cfg.ConfigureEndpoints(context);
+                });
             });
-        var provider = services.BuildServiceProvider(validateScopes: true);
+        services?.Invoke(collection);
+        var provider = collection.BuildServiceProvider(validateScopes: true);
         await provider.MigrateLedgerAsync();
-        var host = new GateTestHost(provider, configuration, directory);
+        var host = new GateTestHost(provider, configuration, testDatabase);
         await host.Harness.Start();
         return host;
     }
@@ -119,12 +130,16 @@ public sealed class GateTestHost : IAsyncDisposable
     }
 
     /// <summary>Polls the ledger until <paramref name="condition"/> holds.</summary>
-    public async Task Eventually(Func<PressluftDbContext, Task<bool>> condition, TimeSpan? timeout = null, string? what = null)
+    public Task Eventually(Func<PressluftDbContext, Task<bool>> condition, TimeSpan? timeout = null, string? what = null) =>
+        Until(() => QueryAsync(condition), timeout, what);
+
+    /// <summary>Polls until <paramref name="condition"/> holds, or fails the test after <paramref name="timeout"/>.</summary>
+    public static async Task Until(Func<Task<bool>> condition, TimeSpan? timeout = null, string? what = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         while (true)
         {
-            if (await QueryAsync(condition))
+            if (await condition())
             {
                 return;
             }
@@ -160,14 +175,6 @@ public sealed class GateTestHost : IAsyncDisposable
     {
         await Harness.Stop();
         await Provider.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp directory is harmless.
-        }
+        await _database.DisposeAsync();
     }
 }

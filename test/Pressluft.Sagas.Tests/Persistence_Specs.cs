@@ -1,0 +1,335 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Pressluft.Contracts;
+using Pressluft.Messaging.Outbox;
+using Pressluft.Messaging.Persistence;
+using Pressluft.Sagas.Messages;
+using Pressluft.Sagas.Tests.Support;
+using Pressluft.Testing;
+using static Pressluft.Sagas.Tests.Sagas;
+
+namespace Pressluft.Sagas.Tests;
+
+/// <summary>One saga transition is one transaction: saga row, ledger rows and outgoing messages commit together or not at all.</summary>
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_transition_cannot_store_its_outgoing_messages(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_leave_no_trace_of_the_transition()
+    {
+        var failing = new FailingOutboxWrites();
+        await using var host = await GateTestHost.StartAsync(ledger,
+            new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
+            database: (_, o) => o.AddInterceptors(failing));
+        var site = new SiteFixture();
+        var broken = site.NewRelease("r2");
+        host.Runner.Script(broken.Id, CheckAnswer.Silent);
+        await host.PublishAsync(site.Mutation(broken, site.NewRelease("r1")));
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
+        var check = await host.SingleCheckRequestAsync();
+        var before = await Snapshot.TakeAsync(host);
+
+        failing.Armed = true;
+        await host.PublishAsync(Answers.Failed(check));
+        // The first attempt and the endpoint's ten retries all fail; then the message is faulted.
+        await GateTestHost.Until(() => Task.FromResult(failing.Failures >= 11), TimeSpan.FromSeconds(40), "every attempt to fail");
+        Assert.That(await host.Harness.Published.Any<Fault<HealthCheckFailed>>(), Is.True, "the answer was not faulted");
+        var after = await Snapshot.TakeAsync(host);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(failing.Failures, Is.EqualTo(11), "the transition was retried and failed each time");
+            Assert.That(after, Is.EqualTo(before), "a failed transition changed stored state");
+            Assert.That(after.SagaState, Is.EqualTo(nameof(host.Machine.HealthChecking)));
+            Assert.That(host.Runner.RollbackRequests, Is.Empty);
+        });
+
+        // The same answer goes through once the store works again: the failed attempts left nothing in its way.
+        failing.Armed = false;
+        await host.PublishAsync(Answers.Failed(check));
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.RollingBack);
+        var jobs = await host.JobsAsync(site.EnvironmentId);
+        Assert.That(jobs.Count(j => j.JobType == JobTypes.ReleaseRollback), Is.EqualTo(1));
+    }
+}
+
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_delivery_fails_after_the_commit(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_deliver_each_message_once_on_redelivery_without_a_second_transition()
+    {
+        var delivery = new FailingDelivery(nameof(RollbackRequested));
+        await using var host = await GateTestHost.StartAsync(ledger, bus: cfg => cfg.ConfigureSend(s => s.UseFilter(delivery)));
+        var site = new SiteFixture();
+        var good = site.NewRelease("r1");
+        var broken = site.NewRelease("r2");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+        host.Runner.ScriptRollback(RollbackAnswer.Silent);
+
+        await host.PublishAsync(site.Mutation(broken, good));
+        var rollback = await host.SingleRollbackRequestAsync();
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.RollingBack);
+        await host.Harness.InactivityTask;
+
+        var jobs = await host.JobsAsync(site.EnvironmentId);
+        var transitions = await host.QueryAsync(db => db.ReleaseHealthTransitions.AsNoTracking().CountAsync(t => t.ReleaseId == broken.Id));
+        var answers = await host.QueryAsync(db => db.InboxStates.AsNoTracking().CountAsync());
+        Assert.Multiple(async () =>
+        {
+            Assert.That(delivery.Failed, Is.EqualTo(1), "delivery did not fail after the commit");
+            Assert.That(host.Runner.RollbackRequests, Has.Count.EqualTo(1), "the rollback request was delivered more than once");
+            Assert.That(rollback.JobId, Is.EqualTo(jobs.Single(j => j.JobType == JobTypes.ReleaseRollback).Id));
+            Assert.That(transitions, Is.EqualTo(1), "the saga transitioned twice");
+            Assert.That(await SagaVersionAsync(host), Is.EqualTo(answers), "the redelivered answer reached the saga again (one version per consumed message)");
+            Assert.That(await host.QueryAsync(db => db.OutboxMessages.CountAsync(m => m.InboxMessageId != null)), Is.Zero, "delivered rows were left behind");
+        });
+    }
+}
+
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_the_same_message_is_delivered_twice(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_transition_once_and_send_one_set_of_messages()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var broken = site.NewRelease("r2");
+        host.Runner.Script(broken.Id, CheckAnswer.Silent);
+        host.Runner.ScriptRollback(RollbackAnswer.Silent);
+        await host.PublishAsync(site.Mutation(broken, site.NewRelease("r1")));
+        var check = await host.SingleCheckRequestAsync();
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
+
+        var version = await SagaVersionAsync(host);
+        var messageId = NewId.NextGuid();
+        var answer = Answers.Failed(check);
+        await Task.WhenAll(
+            host.Harness.Bus.Publish(answer, c => c.MessageId = messageId),
+            host.Harness.Bus.Publish(answer, c => c.MessageId = messageId));
+        await host.SingleRollbackRequestAsync();
+        await host.Harness.InactivityTask;
+
+        var inbox = await host.QueryAsync(db => db.InboxStates.AsNoTracking().Where(i => i.MessageId == messageId).ToListAsync());
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await SagaVersionAsync(host), Is.EqualTo(version + 1), "the duplicate reached the saga");
+            Assert.That(host.Runner.RollbackRequests, Has.Count.EqualTo(1));
+            Assert.That((await host.JobsAsync(site.EnvironmentId)).Count(j => j.JobType == JobTypes.ReleaseRollback), Is.EqualTo(1));
+            Assert.That(inbox, Has.Count.EqualTo(1));
+            Assert.That(inbox[0].Delivered, Is.Not.Null);
+        });
+    }
+}
+
+internal static class Sagas
+{
+    public static Task<int> SagaVersionAsync(GateTestHost host) =>
+        host.QueryAsync(db => db.ReleaseLifecycleSagas.AsNoTracking().Select(s => s.Version).SingleAsync());
+}
+
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_two_messages_for_one_environment_arrive_at_once(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_apply_both_without_losing_an_update()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var first = site.Mutation(site.NewRelease("r1"));
+        await host.PublishAsync(first);
+        await host.WaitForGateAsync(first.MutationJobId);
+
+        // Two deploys completing at the same instant: whichever the saga takes second supersedes the first.
+        var r2 = site.NewRelease("r2");
+        var r3 = site.NewRelease("r3");
+        host.Runner.Script(r2.Id, CheckAnswer.Silent);
+        host.Runner.Script(r3.Id, CheckAnswer.Silent);
+        var at = DateTimeOffset.UtcNow.AddMinutes(1);
+        var a = site.Mutation(r2, completedAt: at);
+        var b = site.Mutation(r3, completedAt: at);
+        await Task.WhenAll(host.PublishAsync(a), host.PublishAsync(b));
+        await host.Eventually(async db => await db.Gates.CountAsync() == 3, what: "both gates to start");
+        await host.Harness.InactivityTask;
+
+        var gates = await host.QueryAsync(db => db.Gates.AsNoTracking().Where(g => g.MutationJobId != first.MutationJobId).ToListAsync());
+        var saga = await host.QueryAsync(db => db.ReleaseLifecycleSagas.AsNoTracking().SingleAsync());
+        var checks = (await host.JobsAsync(site.EnvironmentId)).Where(j => j.MutationJobId != first.MutationJobId).ToList();
+        var running = gates.Single(g => g.Outcome is null);
+        Assert.Multiple(() =>
+        {
+            Assert.That(gates.Count(g => g.Outcome == GateOutcomes.Superseded), Is.EqualTo(1));
+            Assert.That(saga.MutationJobId, Is.EqualTo(running.MutationJobId), "the saga lost the second update");
+            Assert.That(checks, Has.Count.EqualTo(2));
+            Assert.That(checks.Count(j => j.Status == JobStatuses.Cancelled), Is.EqualTo(1));
+            Assert.That(saga.CurrentJobId, Is.EqualTo(checks.Single(j => j.Status == JobStatuses.Queued).Id));
+            Assert.That(saga.Version, Is.EqualTo(5), "insert, first gate's two updates, then one update per mutation");
+        });
+    }
+
+    [Test]
+    public async Task Should_create_one_saga_when_the_first_two_messages_race()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var r1 = site.NewRelease("r1");
+        var r2 = site.NewRelease("r2");
+        host.Runner.Script(r1.Id, CheckAnswer.Silent);
+        host.Runner.Script(r2.Id, CheckAnswer.Silent);
+        var at = DateTimeOffset.UtcNow;
+
+        await Task.WhenAll(host.PublishAsync(site.Mutation(r1, completedAt: at)), host.PublishAsync(site.Mutation(r2, completedAt: at)));
+        await host.Eventually(async db => await db.Gates.CountAsync() == 2, what: "both gates to start");
+        await host.Harness.InactivityTask;
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await host.QueryAsync(db => db.ReleaseLifecycleSagas.CountAsync()), Is.EqualTo(1));
+            Assert.That(await host.QueryAsync(db => db.Gates.CountAsync(g => g.Outcome == GateOutcomes.Superseded)), Is.EqualTo(1));
+            Assert.That(await host.QueryAsync(db => db.Sites.CountAsync()), Is.EqualTo(1));
+        });
+    }
+}
+
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_deadline_is_due(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_be_delivered_by_the_relay_after_its_due_time_and_not_before()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?>
+        {
+            ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:00:01.500",
+            ["Pressluft:HealthGate:InconclusiveRetries"] = "0",
+        });
+        var site = new SiteFixture();
+        var hung = site.NewRelease("r2");
+        host.Runner.Script(hung.Id, CheckAnswer.Silent);
+        var mutation = site.Mutation(hung, site.NewRelease("r1"));
+
+        await host.PublishAsync(mutation);
+        var (sequence, due) = await DueDeadlineAsync(host);
+        var gate = await host.WaitForGateAsync(mutation.MutationJobId);
+
+        var check = (await host.JobsAsync(site.EnvironmentId)).First();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(check.ErrorCode, Is.EqualTo(ErrorCodes.HealthCheckTimeout));
+            Assert.That(check.FinishedAt, Is.GreaterThanOrEqualTo(due), "the deadline was handled before it was due");
+            Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.HealthCheckTimeout));
+            Assert.That(await host.QueryAsync(db => db.OutboxMessages.AnyAsync(m => m.SequenceNumber == sequence)), Is.False, "the delivered deadline was left behind");
+        });
+    }
+
+    [Test]
+    public async Task Should_be_delivered_once_when_two_relays_run_at_once()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?>
+        {
+            ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:00:00.500",
+            ["Pressluft:HealthGate:InconclusiveRetries"] = "0",
+            ["Pressluft:Outbox:RunBackgroundServices"] = "false",
+            ["Pressluft:Outbox:RelayBatchSize"] = "3",
+        });
+        const int environments = 12;
+        var mutations = Enumerable.Range(0, environments).Select(_ =>
+        {
+            var site = new SiteFixture();
+            var release = site.NewRelease("r1");
+            host.Runner.Script(release.Id, CheckAnswer.Silent);
+            return site.Mutation(release);
+        }).ToList();
+        foreach (var mutation in mutations)
+        {
+            await host.PublishAsync(mutation);
+        }
+
+        await host.Eventually(async db => await db.OutboxMessages.CountAsync(m => m.InboxMessageId == null) == environments, what: "every deadline to be stored");
+        await Task.Delay(TimeSpan.FromMilliseconds(600));
+        using var relayOne = ActivatorUtilities.CreateInstance<DueMessageRelay>(host.Provider);
+        using var relayTwo = ActivatorUtilities.CreateInstance<DueMessageRelay>(host.Provider);
+
+        var delivered = await Task.WhenAll(DrainAsync(relayOne), DrainAsync(relayTwo));
+
+        Assert.That(delivered.Sum(), Is.EqualTo(environments), $"relays delivered {delivered[0]} + {delivered[1]}");
+        await host.Eventually(async db => await db.Jobs.CountAsync(j => j.ErrorCode == ErrorCodes.HealthCheckTimeout) == environments,
+            what: "every check to time out");
+        Assert.That(await host.QueryAsync(db => db.Jobs.CountAsync(j => j.ErrorCode == ErrorCodes.HealthCheckTimeout)), Is.EqualTo(environments));
+    }
+
+    private static async Task<int> DrainAsync(DueMessageRelay relay)
+    {
+        var total = 0;
+        for (var pass = 0; pass < 50; pass++)
+        {
+            total += await relay.RelayDueAsync(CancellationToken.None);
+        }
+
+        return total;
+    }
+
+    private static async Task<(long Sequence, DateTime Due)> DueDeadlineAsync(GateTestHost host)
+    {
+        Messaging.Outbox.OutboxMessage? row = null;
+        await host.Eventually(async db =>
+        {
+            row = await db.OutboxMessages.AsNoTracking().Where(m => m.InboxMessageId == null).FirstOrDefaultAsync();
+            return row is not null;
+        }, what: "the deadline to be stored");
+        return (row!.SequenceNumber, row.EnqueueTime!.Value);
+    }
+}
+
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_the_inbox_is_cleaned_up(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_delete_only_rows_older_than_the_window_and_leave_late_duplicates_to_the_saga()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?>
+        {
+            ["Pressluft:Outbox:DuplicateDetectionWindow"] = "01:00:00",
+            ["Pressluft:Outbox:RunBackgroundServices"] = "false",
+        });
+        var site = new SiteFixture();
+        var good = site.NewRelease("r1");
+        var broken = site.NewRelease("r2");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+        var mutation = site.Mutation(broken, good);
+        await host.PublishAsync(mutation);
+        await host.WaitForGateAsync(mutation.MutationJobId);
+        await host.Harness.InactivityTask;
+        var failure = host.Saga.Consumed.Select<HealthCheckFailed>().Single().Context;
+
+        // Age every inbox row but one past the window.
+        var rows = await host.QueryAsync(db => db.InboxStates.AsNoTracking().OrderBy(i => i.Id).ToListAsync());
+        var kept = rows.Last(r => r.MessageId != failure.MessageId).Id;
+        await host.QueryAsync(db => db.InboxStates.Where(i => i.Id != kept).ExecuteUpdateAsync(s => s.SetProperty(i => i.Delivered, DateTime.UtcNow.AddHours(-2))));
+
+        var deleted = await host.Provider.GetRequiredService<InboxCleanupService>().CleanUpAsync(CancellationToken.None);
+
+        var remaining = await host.QueryAsync(db => db.InboxStates.AsNoTracking().Select(i => i.Id).ToListAsync());
+        Assert.Multiple(() =>
+        {
+            Assert.That(deleted, Is.EqualTo(rows.Count - 1));
+            Assert.That(remaining, Is.EqualTo(new[] { kept }));
+        });
+
+        // The answer that caused the rollback arrives again, after its inbox row is gone: the saga ignores it.
+        var version = await SagaVersionAsync(host);
+        await host.Harness.Bus.Publish(failure.Message, c => c.MessageId = failure.MessageId);
+        await host.Eventually(async db => await db.InboxStates.AnyAsync(i => i.MessageId == failure.MessageId), what: "the late duplicate to be consumed");
+        await host.Harness.InactivityTask;
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await SagaVersionAsync(host), Is.EqualTo(version + 1), "the late duplicate did not reach the saga");
+            Assert.That(host.Runner.RollbackRequests, Has.Count.EqualTo(1), "a second rollback was requested");
+            Assert.That((await host.JobsAsync(site.EnvironmentId)).Count, Is.EqualTo(3));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).CurrentReleaseId, Is.EqualTo(good.Id));
+        });
+    }
+}

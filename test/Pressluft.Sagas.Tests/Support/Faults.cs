@@ -1,0 +1,69 @@
+using System.Data.Common;
+using MassTransit;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Pressluft.Sagas.Tests.Support;
+
+/// <summary>Fails every database command that writes outgoing messages while armed: an outbox write that fails.</summary>
+public sealed class FailingOutboxWrites : DbCommandInterceptor
+{
+    private volatile bool _armed;
+    private int _failures;
+
+    public bool Armed
+    {
+        get => _armed;
+        set => _armed = value;
+    }
+
+    public int Failures => _failures;
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        FailIfArmed(command);
+        return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+    }
+
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        FailIfArmed(command);
+        return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
+    }
+
+    private void FailIfArmed(DbCommand command)
+    {
+        // Npgsql leaves lower-case names unquoted; SQLite quotes them.
+        if (Armed && (command.CommandText.Contains("INSERT INTO outbox_messages", StringComparison.Ordinal)
+                      || command.CommandText.Contains("INSERT INTO \"outbox_messages\"", StringComparison.Ordinal)))
+        {
+            Interlocked.Increment(ref _failures);
+            throw new InvalidOperationException("Simulated failure writing an outgoing message");
+        }
+    }
+}
+
+/// <summary>Fails the first delivery to the transport of a message whose destination names <see cref="MessageName"/>.</summary>
+public sealed class FailingDelivery(string messageName) : IFilter<SendContext>
+{
+    private int _remaining = 1;
+
+    public string MessageName { get; } = messageName;
+
+    public int Failed { get; private set; }
+
+    public Task Send(SendContext context, IPipe<SendContext> next)
+    {
+        if (context.DestinationAddress?.AbsolutePath.Contains(MessageName, StringComparison.Ordinal) == true
+            && Interlocked.Exchange(ref _remaining, 0) == 1)
+        {
+            Failed++;
+            throw new InvalidOperationException($"Simulated transport failure delivering {MessageName}");
+        }
+
+        return next.Send(context);
+    }
+
+    public void Probe(ProbeContext context) => context.CreateFilterScope("failingDelivery");
+}
