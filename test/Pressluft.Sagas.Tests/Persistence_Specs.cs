@@ -26,6 +26,7 @@ public sealed class When_a_transition_cannot_store_its_outgoing_messages(LedgerP
         var site = new SiteFixture();
         var broken = site.NewRelease("r2");
         host.Runner.Script(broken.Id, CheckAnswer.Silent);
+        host.Runner.ScriptRollback(RollbackAnswer.Silent);
         await host.PublishAsync(site.Mutation(broken, site.NewRelease("r1")));
         await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
         var check = await host.SingleCheckRequestAsync();
