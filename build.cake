@@ -3,6 +3,7 @@
 //   ./build.sh --target=Lint    ansible-playbook --syntax-check and ansible-lint on both playbooks
 //   ./build.sh --target=Test    every test; writes TRX and artifacts/test-results/summary.txt
 //   ./build.sh --target=Demo    the embedded demo: a failing deploy rolled back
+//   ./build.sh --target=Bench   saga hot path on PostgreSQL (fsync on): commits, round trips, transitions per second
 
 using System.Xml.Linq;
 
@@ -73,6 +74,19 @@ Task("Demo")
         NoBuild = true,
         NoRestore = true,
     }));
+
+Task("Bench")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    // A benchmark needs durable commits: the cluster is (re)started with fsync on, and a database of its own.
+    var postgres = Capture("scripts/postgres.sh", "start --fsync on").Replace("Database=pressluft", "Database=pressluft_bench");
+    var gates = Argument("gates", "600");
+    var concurrency = Argument("concurrency", "8");
+    DotNetRun("bench/Pressluft.Bench/Pressluft.Bench.csproj",
+        new ProcessArgumentBuilder().AppendQuoted(postgres).Append(gates).Append(concurrency),
+        new DotNetRunSettings { Configuration = configuration, NoBuild = true, NoRestore = true });
+});
 
 RunTarget(target);
 

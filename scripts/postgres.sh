@@ -56,11 +56,15 @@ start() {
   if [ ! -f "$data/PG_VERSION" ]; then
     pg initdb -D "$data" --auth-local=trust --auth-host=scram-sha-256 -U postgres --encoding=UTF8 --locale=C >/dev/null
   fi
+  local psql=("$(bin_dir)/psql" -h "$data" -p "$port" -U postgres -v ON_ERROR_STOP=1 -qAt)
+  # Benchmarks need fsync on, tests may run with it off: restart when the running cluster has the other setting.
+  if running && [ "$(as_owner "${psql[@]}" -d postgres -c "show fsync")" != "$fsync" ]; then
+    pg pg_ctl -D "$data" -m fast -w stop >/dev/null
+  fi
   if ! running; then
     pg pg_ctl -D "$data" -l "$log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c fsync=$fsync -c max_connections=200" start >/dev/null
   fi
-  local psql=("$(bin_dir)/psql" -h "$data" -p "$port" -U postgres -v ON_ERROR_STOP=1 -qAt)
   if [ "$(as_owner "${psql[@]}" -d postgres -c "select 1 from pg_roles where rolname = '$role'")" != "1" ]; then
     as_owner "${psql[@]}" -d postgres -c "create role $role login password '$password' nosuperuser nocreaterole createdb"
   fi

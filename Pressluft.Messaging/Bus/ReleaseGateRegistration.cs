@@ -21,6 +21,10 @@ public static class ReleaseGateRegistration
             .ValidateDataAnnotations()
             .Validate(o => o.Operations.Keys.All(JobTypes.IsGated), $"{HealthGateOptions.SectionName}:Operations may only name gated job types ({string.Join(", ", JobTypes.Gated)})")
             .ValidateOnStart();
+        services.AddOptions<MessagingOptions>()
+            .Bind(configuration.GetSection(MessagingOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<IReleaseLedger, EfReleaseLedger>();
         services.AddScoped<RollbackTargetSelector>();

@@ -1,10 +1,17 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Pressluft.Contracts;
+using Pressluft.Sagas.Messages;
 using Pressluft.Sagas.StateMachines;
 using Pressluft.Sagas.Validation;
 
 namespace Pressluft.Messaging.Bus;
 
-/// <summary>The saga's endpoint: retry (never for rejected messages), validation, and the storage's inbox/outbox.</summary>
+/// <summary>
+/// The saga's endpoint: messages partitioned by environment, retry (never for rejected messages), the storage's
+/// inbox/outbox, validation.
+/// </summary>
 public sealed class ReleaseLifecycleSagaDefinition : SagaDefinition<ReleaseLifecycleState>
 {
     public ReleaseLifecycleSagaDefinition()
@@ -22,7 +29,28 @@ public sealed class ReleaseLifecycleSagaDefinition : SagaDefinition<ReleaseLifec
             r.Ignore<RejectedMessageException>();
             r.Exponential(10, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(50));
         });
+        PartitionByEnvironment(endpointConfigurator, context.GetRequiredService<IOptions<MessagingOptions>>().Value.SagaPartitions);
         GateStorage.ConfigureEndpoint(endpointConfigurator, context);
         endpointConfigurator.UseConsumeFilter(typeof(MessageValidationFilter<>), context);
+    }
+
+    private static void PartitionByEnvironment(IReceiveEndpointConfigurator endpoint, int partitions)
+    {
+        if (partitions == 0)
+        {
+            return;
+        }
+
+        var partitioner = endpoint.CreatePartitioner(partitions);
+        endpoint.UsePartitioner<MutationCompleted>(partitioner, c => c.Message.EnvironmentId);
+        endpoint.UsePartitioner<JobStarted>(partitioner, c => c.Message.EnvironmentId);
+        endpoint.UsePartitioner<HealthCheckPassed>(partitioner, c => c.Message.EnvironmentId);
+        endpoint.UsePartitioner<HealthCheckFailed>(partitioner, c => c.Message.EnvironmentId);
+        endpoint.UsePartitioner<RollbackCompleted>(partitioner, c => c.Message.EnvironmentId);
+        endpoint.UsePartitioner<RollbackFailed>(partitioner, c => c.Message.EnvironmentId);
+        endpoint.UsePartitioner<ResetEnvironment>(partitioner, c => c.Message.EnvironmentId);
+        endpoint.UsePartitioner<HealthCheckDeadlineExpired>(partitioner, c => c.Message.EnvironmentId);
+        endpoint.UsePartitioner<HealthCheckRetryDue>(partitioner, c => c.Message.EnvironmentId);
+        endpoint.UsePartitioner<RollbackDeadlineExpired>(partitioner, c => c.Message.EnvironmentId);
     }
 }

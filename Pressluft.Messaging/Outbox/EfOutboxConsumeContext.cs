@@ -106,12 +106,14 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
             return;
         }
 
-        await using var transaction = await _db.Database.BeginTransactionAsync(CancellationToken);
-        await _db.OutboxMessages.Where(m => m.InboxMessageId == _inbox.MessageId && m.InboxConsumerId == _inbox.ConsumerId)
-            .ExecuteDeleteAsync(CancellationToken);
-        await _db.InboxStates.Where(i => i.Id == _inbox.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Delivered, now).SetProperty(i => i.LastSequenceNumber, _inbox.LastSequenceNumber), CancellationToken);
-        await transaction.CommitAsync(CancellationToken);
+        // One round trip, no explicit transaction: rows first, then the mark. Interrupted in between, a redelivery finds
+        // the message consumed with nothing left to send, and only marks it delivered.
+        await _db.Database.ExecuteSqlInterpolatedAsync(
+            $"""
+            DELETE FROM outbox_messages WHERE inbox_message_id = {_inbox.MessageId} AND inbox_consumer_id = {_inbox.ConsumerId};
+            UPDATE inbox_states SET delivered = {now}, last_sequence_number = {_inbox.LastSequenceNumber} WHERE id = {_inbox.Id};
+            """,
+            CancellationToken);
         DeliveryProgressUnsaved = false;
     }
 

@@ -135,10 +135,12 @@ internal static class Sagas
 [TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
 public sealed class When_two_messages_for_one_environment_arrive_at_once(LedgerProvider ledger)
 {
+    // With partitions the endpoint serialises one environment's messages; with none they race on the saga row and
+    // optimistic concurrency makes one retry on a fresh scope.
     [Test]
-    public async Task Should_apply_both_without_losing_an_update()
+    public async Task Should_apply_both_without_losing_an_update([Values("16", "0")] string partitions)
     {
-        await using var host = await GateTestHost.StartAsync(ledger);
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?> { ["Pressluft:Messaging:SagaPartitions"] = partitions });
         var site = new SiteFixture();
         var first = site.Mutation(site.NewRelease("r1"));
         await host.PublishAsync(first);
@@ -172,9 +174,9 @@ public sealed class When_two_messages_for_one_environment_arrive_at_once(LedgerP
     }
 
     [Test]
-    public async Task Should_create_one_saga_when_the_first_two_messages_race()
+    public async Task Should_create_one_saga_when_the_first_two_messages_race([Values("16", "0")] string partitions)
     {
-        await using var host = await GateTestHost.StartAsync(ledger);
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?> { ["Pressluft:Messaging:SagaPartitions"] = partitions });
         var site = new SiteFixture();
         var r1 = site.NewRelease("r1");
         var r2 = site.NewRelease("r2");
@@ -192,6 +194,37 @@ public sealed class When_two_messages_for_one_environment_arrive_at_once(LedgerP
             Assert.That(await host.QueryAsync(db => db.Gates.CountAsync(g => g.Outcome == GateOutcomes.Superseded)), Is.EqualTo(1));
             Assert.That(await host.QueryAsync(db => db.Sites.CountAsync()), Is.EqualTo(1));
         });
+    }
+}
+
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_two_scopes_update_the_same_saga(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_reject_the_second_update_of_the_same_version()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var mutation = site.Mutation(site.NewRelease("r1"));
+        await host.PublishAsync(mutation);
+        await host.WaitForGateAsync(mutation.MutationJobId);
+        await host.Harness.InactivityTask;
+
+        await using var first = host.Provider.CreateAsyncScope();
+        await using var second = host.Provider.CreateAsyncScope();
+        var one = first.ServiceProvider.GetRequiredService<PressluftDbContext>();
+        var two = second.ServiceProvider.GetRequiredService<PressluftDbContext>();
+        var a = await one.ReleaseLifecycleSagas.SingleAsync();
+        var b = await two.ReleaseLifecycleSagas.SingleAsync();
+        a.Version++;
+        a.GateMode = "first";
+        b.Version++;
+        b.GateMode = "second";
+
+        await one.SaveChangesAsync();
+
+        Assert.That(() => two.SaveChangesAsync(), Throws.InstanceOf<DbUpdateConcurrencyException>());
+        Assert.That(await host.QueryAsync(db => db.ReleaseLifecycleSagas.Select(s => s.GateMode).SingleAsync()), Is.EqualTo("first"));
     }
 }
 
