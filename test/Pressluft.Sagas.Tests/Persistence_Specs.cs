@@ -367,3 +367,44 @@ public sealed class When_the_inbox_is_cleaned_up(LedgerProvider ledger)
         });
     }
 }
+
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_outgoing_messages_stay_undelivered(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_report_them_as_stuck_to_operators()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?>
+        {
+            ["Pressluft:Outbox:StuckAfter"] = "00:05:00",
+            ["Pressluft:Outbox:RunBackgroundServices"] = "false",
+        });
+        var monitor = host.Provider.GetRequiredService<OutboxMonitor>();
+        var healthy = await monitor.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext());
+
+        // A message consumed ten minutes ago whose outgoing messages never went out (its redelivery ended in _error).
+        await host.QueryAsync(async db =>
+        {
+            db.InboxStates.Add(new InboxState
+            {
+                MessageId = Guid.NewGuid(),
+                ConsumerId = Guid.NewGuid(),
+                Received = DateTime.UtcNow.AddMinutes(-10),
+                ReceiveCount = 1,
+                Consumed = DateTime.UtcNow.AddMinutes(-10),
+            });
+            return await db.SaveChangesAsync();
+        });
+
+        var backlog = await monitor.ReadAsync(CancellationToken.None);
+        var degraded = await monitor.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext());
+        Assert.Multiple(() =>
+        {
+            Assert.That(healthy.Status, Is.EqualTo(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy));
+            Assert.That(backlog.StuckUndelivered, Is.EqualTo(1));
+            Assert.That(backlog.IsStuck, Is.True);
+            Assert.That(degraded.Status, Is.EqualTo(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded));
+            Assert.That(degraded.Description, Does.Contain("1 outgoing messages undelivered"));
+        });
+    }
+}
