@@ -96,7 +96,7 @@ public sealed class When_a_mutation_of_an_unknown_job_type_arrives(LedgerProvide
         Assert.Multiple(async () =>
         {
             Assert.That(rejected.Exception!.Message, Does.Contain("job type 'env_update' is not gated"));
-            Assert.That(await host.Saga.Exists(site.EnvironmentId), Is.Null);
+            Assert.That(await host.QueryAsync(db => db.ReleaseLifecycleSagas.CountAsync()), Is.Zero);
             Assert.That(await host.QueryAsync(db => db.Environments.CountAsync()), Is.Zero);
             Assert.That(await host.QueryAsync(db => db.Jobs.CountAsync()), Is.Zero);
             Assert.That(host.Runner.CheckRequests, Is.Empty);
