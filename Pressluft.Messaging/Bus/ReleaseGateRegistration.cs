@@ -33,10 +33,11 @@ public static class ReleaseGateRegistration
         return services;
     }
 
-    /// <summary>The release-lifecycle saga with its storage.</summary>
+    /// <summary>The release-lifecycle saga with its storage, and the intake endpoint mutation events arrive through.</summary>
     public static IBusRegistrationConfigurator AddReleaseGate(this IBusRegistrationConfigurator configurator)
     {
         GateStorage.AddStorage(configurator);
+        configurator.AddConsumer<MutationIntakeConsumer, MutationIntakeConsumerDefinition>();
         GateStorage.ConfigureRepository(
             configurator.AddSagaStateMachine<ReleaseLifecycleStateMachine, ReleaseLifecycleState, ReleaseLifecycleSagaDefinition>());
         return configurator;

@@ -29,6 +29,9 @@ public sealed class ReleaseLifecycleSagaDefinition : SagaDefinition<ReleaseLifec
             r.Ignore<RejectedMessageException>();
             r.Exponential(10, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(50));
         });
+        // Mutation events reach the saga through mutation-intake, which validates them; the saga's queue is not bound
+        // to the public exchange.
+        endpointConfigurator.ConfigureMessageTopology<MutationCompleted>(false);
         PartitionByEnvironment(endpointConfigurator, context.GetRequiredService<IOptions<MessagingOptions>>().Value.SagaPartitions);
         GateStorage.ConfigureEndpoint(endpointConfigurator, context);
         endpointConfigurator.UseConsumeFilter(typeof(MessageValidationFilter<>), context);

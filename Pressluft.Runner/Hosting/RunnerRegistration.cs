@@ -44,6 +44,7 @@ public static class RunnerRegistration
             x.UsingInMemory((context, cfg) =>
             {
                 cfg.UseDelayedMessageScheduler();
+                ContractTopology.Apply(cfg);
                 cfg.ConfigureEndpoints(context);
             });
         });

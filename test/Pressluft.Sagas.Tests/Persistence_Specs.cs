@@ -62,7 +62,7 @@ public sealed class When_delivery_fails_after_the_commit(LedgerProvider ledger)
     [Test]
     public async Task Should_deliver_each_message_once_on_redelivery_without_a_second_transition()
     {
-        var delivery = new FailingDelivery(nameof(RollbackRequested));
+        var delivery = new FailingDelivery("pressluft.rollback-requested");
         await using var host = await GateTestHost.StartAsync(ledger, bus: cfg => cfg.ConfigureSend(s => s.UseFilter(delivery)));
         var site = new SiteFixture();
         var good = site.NewRelease("r1");
@@ -77,7 +77,8 @@ public sealed class When_delivery_fails_after_the_commit(LedgerProvider ledger)
 
         var jobs = await host.JobsAsync(site.EnvironmentId);
         var transitions = await host.QueryAsync(db => db.ReleaseHealthTransitions.AsNoTracking().CountAsync(t => t.ReleaseId == broken.Id));
-        var answers = await host.QueryAsync(db => db.InboxStates.AsNoTracking().CountAsync());
+        // Every message the saga consumed has one inbox row and bumped the version once; mutation-intake has one row too.
+        var answers = await host.QueryAsync(db => db.InboxStates.AsNoTracking().CountAsync()) - 1;
         Assert.Multiple(async () =>
         {
             Assert.That(delivery.Failed, Is.EqualTo(1), "delivery did not fail after the commit");

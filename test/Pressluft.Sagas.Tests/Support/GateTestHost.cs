@@ -72,6 +72,7 @@ public sealed class GateTestHost : IAsyncDisposable
                 x.UsingInMemory((context, cfg) =>
                 {
                     cfg.UseDelayedMessageScheduler();
+                    ContractTopology.Apply(cfg);
                     bus?.Invoke(cfg);
                     cfg.ConfigureEndpoints(context);
                 });
