@@ -5,14 +5,27 @@ using Spectre.Console.Cli;
 // Piped output (CI logs, `| less`) gets a width that fits the tables instead of the 80-column fallback.
 if (Console.IsOutputRedirected)
 {
-    AnsiConsole.Profile.Width = 140;
+    AnsiConsole.Profile.Width = 160;
 }
 
-var app = new CommandApp();
+var app = new CommandApp<RunCommand>();
 app.Configure(config =>
 {
     config.SetApplicationName("pressluft");
+    config.AddCommand<RunCommand>("run")
+        .WithDescription("Run the service (the default): on RabbitMQ and PostgreSQL when configured, else the embedded default (in-memory bus, SQLite).");
     config.AddCommand<DemoCommand>("demo")
         .WithDescription("Show a failing deploy being checked, rolled back and re-checked, on this machine (in-memory bus, SQLite, real Ansible).");
+    config.AddCommand<StatusCommand>("status")
+        .WithDescription("Environments, releases with health, recent jobs with error codes; --environment for one environment's history.");
+    config.AddCommand<PublishMutationCommand>("publish-mutation")
+        .WithDescription("Publish a MutationCompleted event (for operators and scripts).");
+    config.AddCommand<ResetEnvironmentCommand>("reset-environment")
+        .WithDescription("Return a failed environment to active (recorded with who and why).");
+    config.AddCommand<MigrateCommand>("migrate")
+        .WithDescription("Apply the ledger's database migrations.");
+    config.AddCommand<SchemasCommand>("schemas")
+        .WithDescription("Write the JSON Schemas of the public contracts (docs/contracts).")
+        .IsHidden();
 });
 return await app.RunAsync(args);

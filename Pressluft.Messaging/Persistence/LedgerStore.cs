@@ -19,6 +19,9 @@ public sealed class LedgerOptions
 
     /// <summary>An ADO.NET connection string; for SQLite, <c>Data Source=&lt;file&gt;</c>.</summary>
     public string ConnectionString { get; set; } = "Data Source=pressluft.db";
+
+    /// <summary>Apply pending migrations when the service starts (turn off to run <c>pressluft migrate</c> yourself).</summary>
+    public bool MigrateOnStart { get; set; } = true;
 }
 
 /// <summary>Every provider difference lives here: which context type, which EF provider, which options.</summary>

@@ -10,8 +10,6 @@ using Pressluft.Messaging.Persistence;
 using Pressluft.Runner.Demo;
 using Pressluft.Runner.Hosting;
 using Pressluft.Runner.Reporting;
-using Serilog;
-using Serilog.Events;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -57,7 +55,6 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
             console.MarkupLineInterpolated($"work folder [blue]{workDirectory}[/]; site {site.SiteId} served at [blue]{server.Url}[/]");
 
             using var host = BuildHost(workDirectory, site, wpCli, settings.Verbose);
-            await host.Services.MigrateLedgerAsync(cancellationToken);
             await host.StartAsync(cancellationToken);
             var progress = host.Services.GetRequiredService<DemoProgress>();
             var bus = host.Services.GetRequiredService<IBus>();
@@ -113,27 +110,24 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
 
     private IHost BuildHost(string workDirectory, LocalSite site, string wpCli, bool verbose)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = RunnerHost.CreateBuilder(new Dictionary<string, string?>
         {
+            // Always the embedded default, whatever the environment configures.
+            ["Pressluft:Transport:Kind"] = nameof(TransportKind.InMemory),
             ["Pressluft:Ledger:Provider"] = nameof(LedgerProvider.Sqlite),
             ["Pressluft:Ledger:ConnectionString"] = $"Data Source={Path.Combine(workDirectory, "pressluft-demo.db")}",
+            ["Pressluft:Ledger:MigrateOnStart"] = "true",
             ["Pressluft:Ansible:Connection"] = "local",
             ["Pressluft:Ansible:SitesRoot"] = site.SitesRoot,
             ["Pressluft:Ansible:WpCliPath"] = wpCli,
             ["Pressluft:Ansible:CheckTimeoutSeconds"] = "5",
             ["Pressluft:Ansible:CheckRetryDelaySeconds"] = "0",
             ["Pressluft:HealthGate:InconclusiveRetryDelay"] = "00:00:01",
-        });
-        builder.Services.AddSerilog(cfg => cfg
-            .MinimumLevel.Is(verbose ? LogEventLevel.Information : LogEventLevel.Warning)
-            .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .WriteTo.Console(outputTemplate: "       [{Level:u3}] {Message:lj}{NewLine}{Exception}"));
+            ["Serilog:MinimumLevel:Default"] = verbose ? "Information" : "Warning",
+            ["Serilog:MinimumLevel:Override:MassTransit"] = "Warning",
+        }, x => x.AddConsumer<DemoNarrator>());
         builder.Services.AddSingleton(console);
         builder.Services.AddSingleton<DemoProgress>();
-        builder.Services.AddPressluftRunner(builder.Configuration);
-        builder.Services.AddPressluftInMemoryBus(x => x.AddConsumer<DemoNarrator>());
         return builder.Build();
     }
 

@@ -4,7 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Messaging.Bus;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Runner.Ansible;
+using Pressluft.Contracts;
 using Pressluft.Runner.Consumers;
+using Pressluft.Sagas.Validation;
 
 namespace Pressluft.Runner.Hosting;
 
@@ -22,6 +24,7 @@ public static class RunnerRegistration
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<AnsiblePlaybookRunner>();
+        services.AddSingleton<IMessageValidator<MutationCompleted>, ReleasePathValidator>();
         return services;
     }
 
@@ -35,17 +38,48 @@ public static class RunnerRegistration
         return configurator;
     }
 
-    /// <summary>The embedded default transport: MassTransit's in-memory bus, with its native delayed delivery for deadlines.</summary>
-    public static IServiceCollection AddPressluftInMemoryBus(this IServiceCollection services, Action<IBusRegistrationConfigurator>? configure = null) =>
-        services.AddMassTransit(x =>
+    /// <summary>
+    /// The bus from <c>Pressluft:Transport</c>: RabbitMQ (publisher confirms, prefetch and concurrency from
+    /// configuration) or the in-memory bus. Scheduled messages never reach the broker: the outbox turns them into
+    /// due-time rows for the relay.
+    /// </summary>
+    public static IServiceCollection AddPressluftBus(this IServiceCollection services, IConfiguration configuration,
+        Action<IBusRegistrationConfigurator>? configure = null, bool endpoints = true)
+    {
+        var transport = configuration.GetSection(TransportOptions.SectionName).Get<TransportOptions>() ?? new TransportOptions();
+        services.AddOptions<TransportOptions>()
+            .Bind(configuration.GetSection(TransportOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return services.AddMassTransit(x =>
         {
-            x.AddPressluftEndpoints();
-            configure?.Invoke(x);
-            x.UsingInMemory((context, cfg) =>
+            if (endpoints)
             {
-                cfg.UseDelayedMessageScheduler();
-                ContractTopology.Apply(cfg);
-                cfg.ConfigureEndpoints(context);
-            });
+                x.AddPressluftEndpoints();
+                x.AddConfigureEndpointsCallback((_, _, cfg) => cfg.ConcurrentMessageLimit = transport.ConcurrentMessageLimit);
+            }
+
+            configure?.Invoke(x);
+            if (transport.Kind == TransportKind.RabbitMq && Uri.TryCreate(transport.RabbitMqUrl, UriKind.Absolute, out var url))
+            {
+                x.UsingRabbitMq((context, cfg) =>
+                {
+                    cfg.Host(url, h => h.PublisherConfirmation = true);
+                    cfg.PrefetchCount = transport.PrefetchCount;
+                    cfg.UseDelayedMessageScheduler();
+                    ContractTopology.Apply(cfg);
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+            else
+            {
+                x.UsingInMemory((context, cfg) =>
+                {
+                    cfg.UseDelayedMessageScheduler();
+                    ContractTopology.Apply(cfg);
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
         });
+    }
 }

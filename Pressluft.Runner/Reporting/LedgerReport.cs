@@ -26,16 +26,16 @@ public static class LedgerReport
         var summary = new Table().Title("[bold]Environment[/]").AddColumns("site", "site status", "environment", "status", "current release");
         summary.AddRow(
             Markup.Escape(site?.Slug ?? environment.SiteId.ToString()),
-            Status(site?.Status ?? "-"),
+            StatusMarkup.For(site?.Status ?? "-"),
             Markup.Escape(environment.Slug),
-            Status(environment.Status),
+            StatusMarkup.For(environment.Status),
             Markup.Escape(Name(environment.CurrentReleaseId)));
         console.Write(summary);
 
         var releaseTable = new Table().Title("[bold]Releases[/]").AddColumns("release", "health", "id", "live");
         foreach (var release in releases)
         {
-            releaseTable.AddRow(Markup.Escape(Name(release.Id)), Status(release.HealthStatus), Markup.Escape(release.Id.ToString()),
+            releaseTable.AddRow(Markup.Escape(Name(release.Id)), StatusMarkup.For(release.HealthStatus), Markup.Escape(release.Id.ToString()),
                 release.Id == environment.CurrentReleaseId ? "[bold]current[/]" : "");
         }
 
@@ -48,7 +48,7 @@ public static class LedgerReport
                 Markup.Escape($"{gate.MutationJobType} {Short(gate.MutationJobId)}"),
                 Markup.Escape(Name(gate.ReleaseId)),
                 Markup.Escape(gate.Mode),
-                Status(gate.Outcome ?? "running"),
+                StatusMarkup.For(gate.Outcome ?? "running"),
                 Markup.Escape(gate.ErrorCode ?? "-"));
         }
 
@@ -60,7 +60,7 @@ public static class LedgerReport
             jobTable.AddRow(
                 Markup.Escape(Short(job.Id)),
                 Markup.Escape(job.JobType),
-                Status(job.Status),
+                StatusMarkup.For(job.Status),
                 job.AttemptCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 Markup.Escape(job.ErrorCode ?? "-"),
                 Markup.Escape(Truncate(job.ErrorMessage ?? "", 60)));
@@ -74,10 +74,4 @@ public static class LedgerReport
 
     private static string Truncate(string value, int max) => value.Length <= max ? value : value[..(max - 1)] + "…";
 
-    private static string Status(string status) => status switch
-    {
-        "active" or "healthy" or "succeeded" or "passed" or "rolled_back" => $"[green]{Markup.Escape(status)}[/]",
-        "failed" or "unhealthy" => $"[red]{Markup.Escape(status)}[/]",
-        _ => $"[yellow]{Markup.Escape(status)}[/]",
-    };
 }

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Pressluft.Runner.Hosting;
+using Spectre.Console;
+
+namespace Pressluft.Runner.Commands;
+
+/// <summary>Exit codes of the CLI.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>The operation ran and did not succeed (gate failed, nothing to reset, timed out).</summary>
+    public const int Failed = 1;
+
+    /// <summary>Bad input or configuration; nothing was changed.</summary>
+    public const int BadInput = 2;
+}
+
+internal static class CommandSupport
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static void WriteJson(IAnsiConsole console, object value) => console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    public static void Error(IAnsiConsole console, string message) => console.MarkupLineInterpolated($"[red]error:[/] {message}");
+
+    /// <summary>
+    /// Runs <paramref name="work"/> with a started bus: the whole service in-process on the embedded default (someone has
+    /// to consume), only a publishing bus on RabbitMQ (the running service consumes).
+    /// </summary>
+    public static async Task<int> WithBusAsync(Func<IServiceProvider, IBus, bool, Task<int>> work, CancellationToken cancellationToken)
+    {
+        var probe = RunnerHost.CreateBuilder(service: false);
+        var embedded = (probe.Configuration.GetSection(TransportOptions.SectionName).Get<TransportOptions>() ?? new TransportOptions()).Kind == TransportKind.InMemory;
+        using var host = RunnerHost.CreateBuilder(service: embedded).Build();
+        await host.StartAsync(cancellationToken);
+        try
+        {
+            return await work(host.Services, host.Services.GetRequiredService<IBus>(), embedded);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>A host for reading the ledger (not started).</summary>
+    public static IHost LedgerHost() => RunnerHost.CreateBuilder(service: false).Build();
+
+    public static string Describe(OptionsValidationException exception) => string.Join("; ", exception.Failures);
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Pressluft.Runner.Hosting;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Pressluft.Runner.Commands;
+
+/// <summary>Runs the service until stopped (Ctrl+C or SIGTERM), on the configured transport and store.</summary>
+public sealed class RunCommand(IAnsiConsole console) : AsyncCommand
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var host = RunnerHost.CreateBuilder().Build();
+            await host.RunAsync(cancellationToken);
+            return ExitCodes.Ok;
+        }
+        catch (OptionsValidationException exception)
+        {
+            CommandSupport.Error(console, $"configuration is invalid: {CommandSupport.Describe(exception)}");
+            return ExitCodes.BadInput;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Pressluft.Messaging.Persistence;
+using Serilog;
+using Serilog.Formatting.Json;
+
+namespace Pressluft.Runner.Hosting;
+
+/// <summary>
+/// The service's Generic Host: configuration (appsettings.json, environment variables such as
+/// <c>Pressluft__Transport__Kind</c>, overrides), Serilog, validated options, migrations at start, the bus.
+/// Nothing configured means the embedded default: the in-memory bus and a SQLite file.
+/// </summary>
+public static class RunnerHost
+{
+    /// <param name="overrides">Settings that win over appsettings.json and the environment.</param>
+    /// <param name="endpoints">Extra consumers (the demo's narrator).</param>
+    /// <param name="service">False for CLI verbs that only read the ledger or publish: no endpoints, no migrations.</param>
+    public static HostApplicationBuilder CreateBuilder(IDictionary<string, string?>? overrides = null, Action<IBusRegistrationConfigurator>? endpoints = null,
+        bool service = true)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        var configuration = builder.Configuration;
+        builder.Services.AddSerilog((_, logger) =>
+        {
+            logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext();
+            if (string.Equals(configuration["Pressluft:Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
+            {
+                logger.WriteTo.Console(new JsonFormatter(renderMessage: true));
+            }
+            else
+            {
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+            }
+        });
+
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
+        builder.Services.AddPressluftRunner(configuration);
+        var ledger = configuration.GetSection(LedgerOptions.SectionName).Get<LedgerOptions>() ?? new LedgerOptions();
+        if (service && ledger.MigrateOnStart)
+        {
+            builder.Services.AddHostedService<LedgerMigrator>();
+        }
+
+        builder.Services.AddPressluftBus(configuration, endpoints, endpoints: service);
+        builder.Services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+
+            // In-flight playbooks are cancelled on shutdown; their messages go back to the queue for another runner.
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+            o.ConsumerStopTimeout = TimeSpan.FromSeconds(20);
+        });
+        return builder;
+    }
+}
