@@ -45,8 +45,10 @@ Task("Test")
     .Does(() =>
 {
     CleanDirectory(resultsDirectory);
-    // Integration tests run against a real PostgreSQL: a private cluster on loopback (fsync off is fine for tests).
+    // Integration tests run against a real PostgreSQL and RabbitMQ: private instances on loopback, installed when
+    // missing (fsync off is fine for tests).
     var postgres = Capture("scripts/postgres.sh", "start --fsync off");
+    var rabbit = Capture("scripts/rabbitmq.sh", "start");
     try
     {
         DotNetTest("Pressluft.sln", new DotNetTestSettings
@@ -56,12 +58,18 @@ Task("Test")
             NoRestore = true,
             Loggers = new[] { "trx", "console;verbosity=normal" },
             ResultsDirectory = resultsDirectory,
-            EnvironmentVariables = new Dictionary<string, string> { ["PRESSLUFT_TEST_POSTGRES"] = postgres },
+            EnvironmentVariables = new Dictionary<string, string>
+            {
+                ["PRESSLUFT_TEST_POSTGRES"] = postgres,
+                ["PRESSLUFT_TEST_RABBITMQ"] = rabbit,
+                ["PRESSLUFT_TEST_RABBITMQ_MANAGEMENT"] = "http://127.0.0.1:15680/",
+            },
         });
     }
     finally
     {
         WriteSummary();
+        Capture("scripts/rabbitmq.sh", "stop");
         Capture("scripts/postgres.sh", "stop");
     }
 });

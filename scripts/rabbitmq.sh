@@ -75,8 +75,8 @@ CONF
   ctl list_vhosts -q 2>/dev/null | grep -qx "$vhost" || ctl add_vhost "$vhost" >/dev/null
   if ! ctl list_users -q 2>/dev/null | awk '{print $1}' | grep -qx "$user"; then
     ctl add_user "$user" "$password" >/dev/null
-    ctl set_user_tags "$user" management >/dev/null
   fi
+  ctl set_user_tags "$user" administrator >/dev/null
   ctl set_permissions -p "$vhost" "$user" ".*" ".*" ".*" >/dev/null
   url
 }

@@ -3,7 +3,7 @@ namespace Pressluft.Runner.Demo;
 /// <summary>
 /// A small stand-in for WP-CLI where WordPress is absent: <c>core is-installed</c> and <c>db query</c> succeed unless
 /// the release named by <c>--path</c> holds <c>.wp-broken</c> (not installed) or <c>.db-broken</c> (no database);
-/// <c>.wp-hang</c> makes it hang, to exercise timeouts.
+/// <c>.wp-hang</c> makes it hang for the seconds the file names (timeouts), <c>.wp-slow</c> delays it (crash tests).
 /// </summary>
 public static class StandInWpCli
 {
@@ -14,7 +14,8 @@ public static class StandInWpCli
         for arg in "$@"; do
           case "$arg" in --path=*) release="${arg#--path=}" ;; esac
         done
-        if [ -e "$release/.wp-hang" ]; then exec sleep 600; fi
+        if [ -e "$release/.wp-hang" ]; then exec sleep "$(cat "$release/.wp-hang")"; fi
+        if [ -e "$release/.wp-slow" ]; then sleep "$(cat "$release/.wp-slow")"; fi
         case "$1 $2" in
           "core is-installed")
             if [ -e "$release/.wp-broken" ]; then echo "Error: WordPress is not installed here." >&2; exit 1; fi ;;
