@@ -32,7 +32,22 @@ internal static class CommandSupport
 
     public static void WriteJson(IAnsiConsole console, object value) => console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, Json));
 
-    public static void Error(IAnsiConsole console, string message) => console.MarkupLineInterpolated($"[red]error:[/] {message}");
+    private static readonly IAnsiConsole ErrorConsole = CreateErrorConsole();
+
+    private static IAnsiConsole CreateErrorConsole()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        if (Console.IsErrorRedirected)
+        {
+            // A script reads one error per line; do not wrap it at a guessed terminal width.
+            console.Profile.Width = 4096;
+        }
+
+        return console;
+    }
+
+    /// <summary>Errors go to standard error, so standard output stays parseable (<c>--json</c>).</summary>
+    public static void Error(string message) => ErrorConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
 
     /// <summary>
     /// Runs <paramref name="work"/> with a started bus: the whole service in-process on the embedded default (someone has
@@ -40,9 +55,9 @@ internal static class CommandSupport
     /// </summary>
     public static async Task<int> WithBusAsync(Func<IServiceProvider, IBus, bool, Task<int>> work, CancellationToken cancellationToken)
     {
-        var probe = RunnerHost.CreateBuilder(service: false);
+        var probe = RunnerHost.CreateBuilder(service: false, cli: true);
         var embedded = (probe.Configuration.GetSection(TransportOptions.SectionName).Get<TransportOptions>() ?? new TransportOptions()).Kind == TransportKind.InMemory;
-        using var host = RunnerHost.CreateBuilder(service: embedded).Build();
+        using var host = RunnerHost.CreateBuilder(service: embedded, cli: true).Build();
         await host.StartAsync(cancellationToken);
         try
         {
@@ -55,7 +70,7 @@ internal static class CommandSupport
     }
 
     /// <summary>A host for reading the ledger (not started).</summary>
-    public static IHost LedgerHost() => RunnerHost.CreateBuilder(service: false).Build();
+    public static IHost LedgerHost() => RunnerHost.CreateBuilder(service: false, cli: true).Build();
 
     public static string Describe(OptionsValidationException exception) => string.Join("; ", exception.Failures);
 }

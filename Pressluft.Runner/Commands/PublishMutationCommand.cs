@@ -110,19 +110,23 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
         }
         catch (JsonException exception)
         {
-            CommandSupport.Error(console, $"{settings.File} is not a valid MutationCompleted document: {exception.Message}");
+            CommandSupport.Error($"{settings.File} is not a valid MutationCompleted document: {exception.Message}");
             return ExitCodes.BadInput;
+        }
+
+        // The service's own rules, before anything connects anywhere: a bad event is never sent.
+        using (var validation = CommandSupport.LedgerHost())
+        {
+            var problems = validation.Services.GetServices<IMessageValidator<MutationCompleted>>().SelectMany(v => v.Validate(mutation)).ToList();
+            if (problems.Count > 0)
+            {
+                CommandSupport.Error($"not published: {string.Join("; ", problems)}");
+                return ExitCodes.BadInput;
+            }
         }
 
         return await CommandSupport.WithBusAsync(async (services, bus, embedded) =>
         {
-            var problems = services.GetServices<IMessageValidator<MutationCompleted>>().SelectMany(v => v.Validate(mutation)).ToList();
-            if (problems.Count > 0)
-            {
-                CommandSupport.Error(console, $"not published: {string.Join("; ", problems)}");
-                return ExitCodes.BadInput;
-            }
-
             await bus.Publish(mutation, cancellationToken);
             if (!settings.Wait && !embedded)
             {
@@ -147,7 +151,7 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
                 await Task.Delay(250, cancellationToken);
             }
 
-            CommandSupport.Error(console, $"the gate of {mutation.MutationJobId} did not end within {settings.TimeoutSeconds} s");
+            CommandSupport.Error($"the gate of {mutation.MutationJobId} did not end within {settings.TimeoutSeconds} s");
             return ExitCodes.Failed;
         }, cancellationToken);
 

@@ -55,13 +55,13 @@ public sealed class ResetEnvironmentCommand(IAnsiConsole console) : AsyncCommand
             var environment = await db.Environments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == settings.EnvironmentId, cancellationToken);
             if (environment is null)
             {
-                CommandSupport.Error(console, $"environment {settings.EnvironmentId} is not in the ledger");
+                CommandSupport.Error($"environment {settings.EnvironmentId} is not in the ledger");
                 return ExitCodes.Failed;
             }
 
             if (environment.Status != EnvironmentStatuses.Failed)
             {
-                CommandSupport.Error(console, $"environment {settings.EnvironmentId} is {environment.Status}, not failed: nothing to reset");
+                CommandSupport.Error($"environment {settings.EnvironmentId} is {environment.Status}, not failed: nothing to reset");
                 return ExitCodes.Failed;
             }
         }
@@ -99,7 +99,7 @@ public sealed class ResetEnvironmentCommand(IAnsiConsole console) : AsyncCommand
                 await Task.Delay(200, cancellationToken);
             }
 
-            CommandSupport.Error(console, $"the reset was sent but not recorded within {settings.TimeoutSeconds} s; is the service running?");
+            CommandSupport.Error($"the reset was sent but not recorded within {settings.TimeoutSeconds} s; is the service running?");
             return ExitCodes.Failed;
         }, cancellationToken);
     }

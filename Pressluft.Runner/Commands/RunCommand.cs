@@ -1,13 +1,12 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Pressluft.Runner.Hosting;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Pressluft.Runner.Commands;
 
 /// <summary>Runs the service until stopped (Ctrl+C or SIGTERM), on the configured transport and store.</summary>
-public sealed class RunCommand(IAnsiConsole console) : AsyncCommand
+public sealed class RunCommand : AsyncCommand
 {
     public override async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
     {
@@ -19,7 +18,7 @@ public sealed class RunCommand(IAnsiConsole console) : AsyncCommand
         }
         catch (OptionsValidationException exception)
         {
-            CommandSupport.Error(console, $"configuration is invalid: {CommandSupport.Describe(exception)}");
+            CommandSupport.Error($"configuration is invalid: {CommandSupport.Describe(exception)}");
             return ExitCodes.BadInput;
         }
     }

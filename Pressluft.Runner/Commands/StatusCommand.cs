@@ -44,7 +44,7 @@ public sealed class StatusCommand(IAnsiConsole console) : AsyncCommand<StatusCom
                 var history = await LedgerQueries.HistoryAsync(db, environmentId, cancellationToken);
                 if (history is null)
                 {
-                    CommandSupport.Error(console, $"environment {environmentId} is not in the ledger");
+                    CommandSupport.Error($"environment {environmentId} is not in the ledger");
                     return ExitCodes.Failed;
                 }
 
@@ -74,7 +74,7 @@ public sealed class StatusCommand(IAnsiConsole console) : AsyncCommand<StatusCom
         }
         catch (Exception exception) when (exception is SqliteException or PostgresException)
         {
-            CommandSupport.Error(console, $"cannot read the ledger ({exception.Message}); run `pressluft migrate` first if it is new");
+            CommandSupport.Error($"cannot read the ledger ({exception.Message}); run `pressluft migrate` first if it is new");
             return ExitCodes.Failed;
         }
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pressluft.Messaging.Persistence;
 using Serilog;
+using Serilog.Events;
 using Serilog.Formatting.Json;
 
 namespace Pressluft.Runner.Hosting;
@@ -18,8 +19,9 @@ public static class RunnerHost
     /// <param name="overrides">Settings that win over appsettings.json and the environment.</param>
     /// <param name="endpoints">Extra consumers (the demo's narrator).</param>
     /// <param name="service">False for CLI verbs that only read the ledger or publish: no endpoints, no migrations.</param>
+    /// <param name="cli">A CLI verb: logs go to standard error, so standard output stays the verb's own (tables or JSON).</param>
     public static HostApplicationBuilder CreateBuilder(IDictionary<string, string?>? overrides = null, Action<IBusRegistrationConfigurator>? endpoints = null,
-        bool service = true)
+        bool service = true, bool cli = false)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         if (overrides is not null)
@@ -31,13 +33,14 @@ public static class RunnerHost
         builder.Services.AddSerilog((_, logger) =>
         {
             logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext();
+            LogEventLevel? toStandardError = cli ? LogEventLevel.Verbose : null;
             if (string.Equals(configuration["Pressluft:Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
             {
-                logger.WriteTo.Console(new JsonFormatter(renderMessage: true));
+                logger.WriteTo.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: toStandardError);
             }
             else
             {
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: toStandardError);
             }
         });
 

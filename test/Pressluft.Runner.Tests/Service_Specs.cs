@@ -194,11 +194,11 @@ public sealed class When_an_operator_uses_status_and_reset_on_the_real_store
         var gate = await world.WaitForGateAsync(mutationJobId, TimeSpan.FromMinutes(2));
         Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.RollbackNoPriorRelease));
 
-        var (statusExit, statusJson) = await world.RunCliAsync("status", "--json");
-        var (historyExit, historyJson) = await world.RunCliAsync("status", "--environment", site.EnvironmentId.ToString(), "--json");
-        var (tableExit, table) = await world.RunCliAsync("status");
-        var (resetExit, resetOutput) = await world.RunCliAsync("reset-environment", site.EnvironmentId.ToString(), "--by", "ops@example.test", "--reason", "fixed by hand");
-        var (againExit, againOutput) = await world.RunCliAsync("reset-environment", site.EnvironmentId.ToString(), "--by", "ops@example.test");
+        var (statusExit, statusJson, _) = await world.RunCliAsync("status", "--json");
+        var (historyExit, historyJson, _) = await world.RunCliAsync("status", "--environment", site.EnvironmentId.ToString(), "--json");
+        var (tableExit, table, _) = await world.RunCliAsync("status");
+        var (resetExit, resetOutput, resetError) = await world.RunCliAsync("reset-environment", site.EnvironmentId.ToString(), "--by", "ops@example.test", "--reason", "fixed by hand");
+        var (againExit, againOutput, againError) = await world.RunCliAsync("reset-environment", site.EnvironmentId.ToString(), "--by", "ops@example.test");
 
         var overview = JsonDocument.Parse(statusJson).RootElement;
         var history = JsonDocument.Parse(historyJson).RootElement;
@@ -214,11 +214,42 @@ public sealed class When_an_operator_uses_status_and_reset_on_the_real_store
             Assert.That(history.GetProperty("releases")[0].GetProperty("health").GetString(), Is.EqualTo(ReleaseHealth.Unhealthy));
             Assert.That(tableExit, Is.Zero, table);
             Assert.That(table, Does.Contain("ROLLBACK_NO_PRIOR_RELEASE").And.Contain("failed"));
-            Assert.That(resetExit, Is.Zero, resetOutput);
+            Assert.That(resetExit, Is.Zero, resetOutput + resetError);
             Assert.That(change.ToStatus, Is.EqualTo(EnvironmentStatuses.Active));
             Assert.That(change.Reason, Is.EqualTo("reset by ops@example.test: fixed by hand"));
-            Assert.That(againExit, Is.EqualTo(1), againOutput);
-            Assert.That(againOutput, Does.Contain("not failed"));
+            Assert.That(againExit, Is.EqualTo(1), againOutput + againError);
+            Assert.That(againError, Does.Contain("not failed"));
+        });
+    }
+}
+
+public sealed class When_an_operator_publishes_a_mutation_from_the_cli
+{
+    [Test]
+    public async Task Should_refuse_a_bad_one_and_gate_a_good_one()
+    {
+        await using var world = await ServiceWorld.CreateAsync();
+        var site = world.Ansible.Site;
+        var release = site.AddRelease("r1");
+        site.MakeCurrent(release);
+        await world.StartInProcessAsync();
+        string[] common =
+        [
+            "publish-mutation", "--site", site.SiteId.ToString(), "--environment", site.EnvironmentId.ToString(), "--release-id", release.Id.ToString(),
+            "--url", world.Ansible.Server.Url.ToString(), "--node-host", "localhost", "--node-user", "root", "--json",
+        ];
+
+        var (badExit, badOutput, badError) = await world.RunCliAsync([.. common, "--release-path", "/tmp/elsewhere"]);
+        var (goodExit, goodOutput, goodError) = await world.RunCliAsync([.. common, "--release-path", release.Path, "--wait", "--timeout", "120"]);
+
+        Assert.That(goodExit, Is.Zero, goodOutput + goodError);
+        var result = System.Text.Json.JsonDocument.Parse(goodOutput).RootElement;
+        Assert.Multiple(async () =>
+        {
+            Assert.That(badExit, Is.EqualTo(2), badOutput + badError);
+            Assert.That(badError, Does.Contain("is not a release directory of site"));
+            Assert.That(result.GetProperty("outcome").GetString(), Is.EqualTo(GateOutcomes.Passed));
+            Assert.That(await world.QueryAsync(db => db.Gates.CountAsync()), Is.EqualTo(1), "the refused event was gated");
         });
     }
 }

@@ -91,14 +91,14 @@ public sealed class ServiceWorld : IAsyncDisposable
     /// <summary>Starts <c>pressluft run</c> as a child process configured through environment variables.</summary>
     public Process StartChildProcess(IDictionary<string, string?>? overrides = null) => StartCli(["run"], overrides);
 
-    /// <summary>Runs a CLI verb to completion; returns exit code and output.</summary>
-    public async Task<(int ExitCode, string Output)> RunCliAsync(params string[] arguments)
+    /// <summary>Runs a CLI verb to completion; returns exit code, standard output (the verb's tables or JSON) and standard error (logs, errors).</summary>
+    public async Task<(int ExitCode, string Output, string Error)> RunCliAsync(params string[] arguments)
     {
         using var process = StartCli(arguments, null);
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, output + error);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        return (process.ExitCode, await output, await error);
     }
 
     private Process StartCli(string[] arguments, IDictionary<string, string?>? overrides)
