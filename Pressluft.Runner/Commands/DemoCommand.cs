@@ -74,7 +74,8 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
             console.Write(new Rule("Final state").LeftJustified());
             await using (var scope = host.Services.CreateAsyncScope())
             {
-                await LedgerReport.RenderEnvironmentAsync(scope.ServiceProvider.GetRequiredService<PressluftDbContext>(), site.EnvironmentId, console, cancellationToken);
+                var history = await LedgerQueries.HistoryAsync(scope.ServiceProvider.GetRequiredService<PressluftDbContext>(), site.EnvironmentId, cancellationToken);
+                LedgerTables.History(console, history!);
             }
 
             using var http = new HttpClient();
