@@ -4,7 +4,6 @@ using MassTransit.Middleware;
 using MassTransit.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pressluft.Messaging.Persistence;
@@ -22,37 +21,12 @@ public sealed class DueMessageRelay(
     IBus bus,
     IOptionsMonitor<OutboxOptions> options,
     TimeProvider clock,
-    ILogger<DueMessageRelay> logger) : BackgroundService
+    ILogger<DueMessageRelay> logger) : OutboxBackgroundService(options, clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.CurrentValue.RunBackgroundServices)
-        {
-            return;
-        }
+    protected override TimeSpan Interval => Options.CurrentValue.RelayInterval;
 
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var delivered = 0;
-            try
-            {
-                delivered = await RelayDueAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception)
-            {
-                logger.LogWarning(exception, "Due-message relay pass failed; retrying");
-            }
-
-            if (delivered < options.CurrentValue.RelayBatchSize)
-            {
-                await Task.Delay(options.CurrentValue.RelayInterval, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    protected override async Task<bool> RunPassAsync(CancellationToken cancellationToken) =>
+        await RelayDueAsync(cancellationToken) >= Options.CurrentValue.RelayBatchSize;
 
     /// <summary>One pass: claims, sends and deletes the rows due now; returns how many were delivered.</summary>
     public async Task<int> RelayDueAsync(CancellationToken cancellationToken)
@@ -60,8 +34,8 @@ public sealed class DueMessageRelay(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
         var dialect = LedgerDialect.For(db.Database);
-        var now = clock.GetUtcNow().UtcDateTime;
-        var batch = options.CurrentValue.RelayBatchSize;
+        var now = Clock.GetUtcNow().UtcDateTime;
+        var batch = Options.CurrentValue.RelayBatchSize;
 
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         var due = await db.OutboxMessages

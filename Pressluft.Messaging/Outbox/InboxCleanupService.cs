@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pressluft.Messaging.Persistence;
@@ -15,32 +14,14 @@ public sealed class InboxCleanupService(
     IServiceScopeFactory scopes,
     IOptionsMonitor<OutboxOptions> options,
     TimeProvider clock,
-    ILogger<InboxCleanupService> logger) : BackgroundService
+    ILogger<InboxCleanupService> logger) : OutboxBackgroundService(options, clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => Options.CurrentValue.CleanupInterval;
+
+    protected override async Task<bool> RunPassAsync(CancellationToken cancellationToken)
     {
-        if (!options.CurrentValue.RunBackgroundServices)
-        {
-            return;
-        }
-
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await CleanUpAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception)
-            {
-                logger.LogWarning(exception, "Inbox clean-up failed; retrying");
-            }
-
-            await Task.Delay(options.CurrentValue.CleanupInterval, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
+        await CleanUpAsync(cancellationToken);
+        return false;
     }
 
     /// <summary>Deletes delivered inbox rows older than the window; returns how many.</summary>
@@ -48,7 +29,7 @@ public sealed class InboxCleanupService(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
-        var cutoff = clock.GetUtcNow().UtcDateTime - options.CurrentValue.DuplicateDetectionWindow;
+        var cutoff = Clock.GetUtcNow().UtcDateTime - Options.CurrentValue.DuplicateDetectionWindow;
         var deleted = await db.InboxStates.Where(i => i.Delivered != null && i.Delivered < cutoff).ExecuteDeleteAsync(cancellationToken);
         if (deleted > 0)
         {
