@@ -7,11 +7,11 @@
 #   scripts/postgres.sh status                running or not
 #   scripts/postgres.sh url                   the connection string
 #
-# Environment: PRESSLUFT_SERVICES_DIR (default <repo>/.tmp/services), PRESSLUFT_PG_PORT (default 55432).
+# Environment: PRESSLUFT_SERVICES_DIR (default /tmp/pressluft-services), PRESSLUFT_PG_PORT (default 55432).
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-base=${PRESSLUFT_SERVICES_DIR:-$repo/.tmp/services}
+# Outside the checkout: the postgres user must be able to reach the data folder, and a checkout under /root is not.
+base=${PRESSLUFT_SERVICES_DIR:-/tmp/pressluft-services}
 port=${PRESSLUFT_PG_PORT:-55432}
 data=$base/postgres
 log=$base/postgres.log

@@ -8,12 +8,12 @@
 #   scripts/rabbitmq.sh status   running or not
 #   scripts/rabbitmq.sh url      the AMQP URL
 #
-# Environment: PRESSLUFT_SERVICES_DIR (default <repo>/.tmp/services), PRESSLUFT_RABBIT_PORT (default 56720),
+# Environment: PRESSLUFT_SERVICES_DIR (default /tmp/pressluft-services), PRESSLUFT_RABBIT_PORT (default 56720),
 # PRESSLUFT_RABBIT_MANAGEMENT_PORT (default 15680).
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-base=${PRESSLUFT_SERVICES_DIR:-$repo/.tmp/services}
+# Outside the checkout: the postgres user must be able to reach the data folder, and a checkout under /root is not.
+base=${PRESSLUFT_SERVICES_DIR:-/tmp/pressluft-services}
 port=${PRESSLUFT_RABBIT_PORT:-56720}
 management=${PRESSLUFT_RABBIT_MANAGEMENT_PORT:-15680}
 dist_port=$((port - 30000))
