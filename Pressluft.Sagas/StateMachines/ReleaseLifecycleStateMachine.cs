@@ -122,10 +122,10 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
         _ => throw new ArgumentOutOfRangeException(nameof(step), step, "Stay has no state"),
     };
 
-    private static void Stale(ILogger logger, SagaConsumeContext<ReleaseLifecycleState> context, Guid jobId)
+    private static void Stale(ILogger logger, BehaviorContext<ReleaseLifecycleState> context, Guid jobId)
     {
-        logger.LogInformation("Stale {MessageType} for job {JobId} ignored: environment {EnvironmentId} waits for job {CurrentJobId} attempt {Attempt} in state {State}",
-            context.GetType().GenericTypeArguments.LastOrDefault()?.Name, jobId, context.Saga.CorrelationId, context.Saga.CurrentJobId, context.Saga.Attempt, context.Saga.CurrentState);
-        GateMetrics.StaleAnswers.Add(1);
+        logger.LogInformation("Stale {Event} for job {JobId} ignored: environment {EnvironmentId} waits for job {CurrentJobId} attempt {Attempt} in state {State}",
+            context.Event.Name, jobId, context.Saga.CorrelationId, context.Saga.CurrentJobId, context.Saga.Attempt, context.Saga.CurrentState);
+        GateMetrics.StaleAnswers.Add(1, new KeyValuePair<string, object?>("event", context.Event.Name));
     }
 }
