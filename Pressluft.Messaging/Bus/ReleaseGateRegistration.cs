@@ -30,6 +30,7 @@ public static class ReleaseGateRegistration
         services.AddScoped<RollbackTargetSelector>();
         services.AddScoped<ReleaseGate>();
         services.AddSingleton<IMessageValidator<MutationCompleted>, MutationCompletedValidator>();
+        services.AddSingleton<IMessageValidator<ResetEnvironment>, ResetEnvironmentValidator>();
         return services;
     }
 

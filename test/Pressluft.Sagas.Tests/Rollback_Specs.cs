@@ -397,3 +397,29 @@ public sealed class When_an_operator_resets_a_failed_environment(LedgerProvider 
         });
     }
 }
+
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_reset_does_not_say_who_asked(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_reject_it_and_leave_the_environment_failed()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var broken = site.NewRelease("r1");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+        var mutation = site.Mutation(broken);
+        await host.PublishAsync(mutation);
+        await host.WaitForGateAsync(mutation.MutationJobId);
+
+        await host.PublishAsync(new ResetEnvironment { EnvironmentId = site.EnvironmentId, RequestedBy = " ", RequestedAt = DateTimeOffset.UtcNow });
+
+        Assert.That(await host.Harness.Consumed.Any<ResetEnvironment>(x => x.Exception != null), Is.True, "the reset was not rejected");
+        var rejected = await host.Harness.Consumed.SelectAsync<ResetEnvironment>(x => x.Exception != null).First();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(rejected.Exception!.Message, Does.Contain("requestedBy is required"));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).Status, Is.EqualTo(EnvironmentStatuses.Failed));
+        });
+    }
+}
