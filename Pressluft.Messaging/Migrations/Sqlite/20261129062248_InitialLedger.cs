@@ -70,6 +70,25 @@ namespace Pressluft.Messaging.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "inbox_states",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    message_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    consumer_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    received = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    receive_count = table.Column<int>(type: "INTEGER", nullable: false),
+                    consumed = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    delivered = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    last_sequence_number = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_inbox_states", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "jobs",
                 columns: table => new
                 {
@@ -96,6 +115,39 @@ namespace Pressluft.Messaging.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_jobs", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "outbox_messages",
+                columns: table => new
+                {
+                    sequence_number = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    inbox_message_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    inbox_consumer_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    enqueue_time = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    sent_time = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    headers = table.Column<string>(type: "TEXT", maxLength: 64000, nullable: true),
+                    properties = table.Column<string>(type: "TEXT", maxLength: 64000, nullable: true),
+                    message_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    conversation_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    correlation_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    initiator_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    request_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    source_address = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: true),
+                    destination_address = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: true),
+                    response_address = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: true),
+                    fault_address = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: true),
+                    expiration_time = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    content_type = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    message_type = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
+                    body = table.Column<string>(type: "TEXT", maxLength: 1000000, nullable: false),
+                    delivery_attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    last_error = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_outbox_messages", x => x.sequence_number);
                 });
 
             migrationBuilder.CreateTable(
@@ -204,6 +256,17 @@ namespace Pressluft.Messaging.Migrations.Sqlite
                 columns: new[] { "environment_id", "started_at" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_inbox_states_delivered",
+                table: "inbox_states",
+                column: "delivered");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_inbox_states_message_id_consumer_id",
+                table: "inbox_states",
+                columns: new[] { "message_id", "consumer_id" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "ix_jobs_environment_id_created_at",
                 table: "jobs",
                 columns: new[] { "environment_id", "created_at" });
@@ -212,6 +275,16 @@ namespace Pressluft.Messaging.Migrations.Sqlite
                 name: "ix_jobs_mutation_job_id",
                 table: "jobs",
                 column: "mutation_job_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_outbox_messages_enqueue_time",
+                table: "outbox_messages",
+                column: "enqueue_time");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_outbox_messages_inbox_message_id_inbox_consumer_id_sequence_number",
+                table: "outbox_messages",
+                columns: new[] { "inbox_message_id", "inbox_consumer_id", "sequence_number" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_release_health_transitions_release_id",
@@ -237,7 +310,13 @@ namespace Pressluft.Messaging.Migrations.Sqlite
                 name: "gates");
 
             migrationBuilder.DropTable(
+                name: "inbox_states");
+
+            migrationBuilder.DropTable(
                 name: "jobs");
+
+            migrationBuilder.DropTable(
+                name: "outbox_messages");
 
             migrationBuilder.DropTable(
                 name: "release_health_transitions");

@@ -11,8 +11,8 @@ using Pressluft.Messaging.Persistence;
 namespace Pressluft.Messaging.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePressluftDbContext))]
-    [Migration("20261129051702_InboxOutbox")]
-    partial class InboxOutbox
+    [Migration("20261129062248_InitialLedger")]
+    partial class InitialLedger
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

@@ -12,8 +12,8 @@ using Pressluft.Messaging.Persistence;
 namespace Pressluft.Messaging.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPressluftDbContext))]
-    [Migration("20261129051709_InboxOutbox")]
-    partial class InboxOutbox
+    [Migration("20261129062255_InitialLedger")]
+    partial class InitialLedger
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

@@ -71,6 +71,25 @@ namespace Pressluft.Messaging.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "inbox_states",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    message_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    consumer_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    received = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    receive_count = table.Column<int>(type: "integer", nullable: false),
+                    consumed = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    delivered = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    last_sequence_number = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_inbox_states", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "jobs",
                 columns: table => new
                 {
@@ -97,6 +116,39 @@ namespace Pressluft.Messaging.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_jobs", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "outbox_messages",
+                columns: table => new
+                {
+                    sequence_number = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    inbox_message_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    inbox_consumer_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    enqueue_time = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    sent_time = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    headers = table.Column<string>(type: "character varying(64000)", maxLength: 64000, nullable: true),
+                    properties = table.Column<string>(type: "character varying(64000)", maxLength: 64000, nullable: true),
+                    message_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    conversation_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    correlation_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    initiator_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    request_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    source_address = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
+                    destination_address = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
+                    response_address = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
+                    fault_address = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
+                    expiration_time = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    content_type = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    message_type = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
+                    body = table.Column<string>(type: "character varying(1000000)", maxLength: 1000000, nullable: false),
+                    delivery_attempts = table.Column<int>(type: "integer", nullable: false),
+                    last_error = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_outbox_messages", x => x.sequence_number);
                 });
 
             migrationBuilder.CreateTable(
@@ -205,6 +257,17 @@ namespace Pressluft.Messaging.Migrations.Postgres
                 columns: new[] { "environment_id", "started_at" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_inbox_states_delivered",
+                table: "inbox_states",
+                column: "delivered");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_inbox_states_message_id_consumer_id",
+                table: "inbox_states",
+                columns: new[] { "message_id", "consumer_id" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "ix_jobs_environment_id_created_at",
                 table: "jobs",
                 columns: new[] { "environment_id", "created_at" });
@@ -213,6 +276,16 @@ namespace Pressluft.Messaging.Migrations.Postgres
                 name: "ix_jobs_mutation_job_id",
                 table: "jobs",
                 column: "mutation_job_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_outbox_messages_enqueue_time",
+                table: "outbox_messages",
+                column: "enqueue_time");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_outbox_messages_inbox_message_id_inbox_consumer_id_sequence",
+                table: "outbox_messages",
+                columns: new[] { "inbox_message_id", "inbox_consumer_id", "sequence_number" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_release_health_transitions_release_id",
@@ -238,7 +311,13 @@ namespace Pressluft.Messaging.Migrations.Postgres
                 name: "gates");
 
             migrationBuilder.DropTable(
+                name: "inbox_states");
+
+            migrationBuilder.DropTable(
                 name: "jobs");
+
+            migrationBuilder.DropTable(
+                name: "outbox_messages");
 
             migrationBuilder.DropTable(
                 name: "release_health_transitions");
