@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using MassTransit;
 using MassTransit.Middleware;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +17,7 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, MessageUnitOfW
     public async Task Send<T>(ConsumeContext<T> context, OutboxConsumeOptions options, IPipe<OutboxConsumeContext<T>> next)
         where T : class
     {
-        var messageId = context.GetOriginalMessageId() ?? throw new MessageException(typeof(T), "MessageId required to use the outbox");
+        var messageId = context.GetOriginalMessageId() ?? ContentId(context.ReceiveContext);
         var inbox = await db.InboxStates.AsNoTracking()
                 .SingleOrDefaultAsync(i => i.MessageId == messageId && i.ConsumerId == options.ConsumerId, context.CancellationToken)
             ?? new InboxState { MessageId = messageId, ConsumerId = options.ConsumerId, Received = DateTime.UtcNow };
@@ -43,4 +44,14 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, MessageUnitOfW
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("efOutboxContextFactory");
+
+    /// <summary>
+    /// A publisher that is not MassTransit may send no message id. The body's hash stands in for one, so the same
+    /// bytes delivered twice are still consumed once.
+    /// </summary>
+    private static Guid ContentId(ReceiveContext receive)
+    {
+        var hash = SHA256.HashData(receive.Body.GetBytes());
+        return new Guid(hash.AsSpan(0, 16));
+    }
 }

@@ -21,7 +21,10 @@ public sealed class When_a_broken_deploy_is_published_as_plain_json_to_rabbitmq
         await world.StartInProcessAsync();
         var mutationJobId = Guid.NewGuid();
 
-        await world.PublishPlainJsonAsync("pressluft.mutation-completed", ServiceWorld.MutationJson(world.Ansible, mutationJobId, site, broken, good));
+        // Like a minimal client: plain JSON, no message id, and the same event published twice.
+        var json = ServiceWorld.MutationJson(world.Ansible, mutationJobId, site, broken, good);
+        await world.PublishPlainJsonAsync("pressluft.mutation-completed", json, withMessageId: false);
+        await world.PublishPlainJsonAsync("pressluft.mutation-completed", json, withMessageId: false);
         var gate = await world.WaitForGateAsync(mutationJobId, TimeSpan.FromMinutes(2));
 
         var environment = await world.QueryAsync(db => db.Environments.AsNoTracking().SingleAsync());
@@ -46,6 +49,7 @@ public sealed class When_a_broken_deploy_is_published_as_plain_json_to_rabbitmq
             Assert.That(queues.Keys, Is.SupersetOf(new[] { "mutation-intake", "release-lifecycle", "health-check", "release-rollback" }), "kebab-case endpoint queues");
             Assert.That(queues.Where(q => q.Key.EndsWith("_error", StringComparison.Ordinal)).Sum(q => q.Value), Is.Zero);
         });
+        Assert.That(await world.QueryAsync(db => db.Gates.CountAsync()), Is.EqualTo(1), "the duplicate was gated again");
     }
 }
 

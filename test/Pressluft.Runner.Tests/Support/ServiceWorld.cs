@@ -129,12 +129,20 @@ public sealed class ServiceWorld : IAsyncDisposable
     }
 
     /// <summary>Publishes a body as a service that is not MassTransit would: plain JSON on the documented exchange.</summary>
-    public async Task PublishPlainJsonAsync(string exchange, string body)
+    /// <param name="exchange">The exchange.</param>
+    /// <param name="body">The JSON.</param>
+    /// <param name="withMessageId">False to publish as a client that sets no <c>message_id</c>.</param>
+    public async Task PublishPlainJsonAsync(string exchange, string body, bool withMessageId = true)
     {
         var factory = new ConnectionFactory { Uri = RabbitUrl };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        var properties = new BasicProperties { ContentType = "application/json", MessageId = Guid.NewGuid().ToString(), DeliveryMode = DeliveryModes.Persistent };
+        var properties = new BasicProperties
+        {
+            ContentType = "application/json",
+            MessageId = withMessageId ? Guid.NewGuid().ToString() : null,
+            DeliveryMode = DeliveryModes.Persistent,
+        };
         await channel.BasicPublishAsync(exchange, "", mandatory: false, properties, Encoding.UTF8.GetBytes(body));
     }
 
@@ -186,7 +194,15 @@ public sealed class ServiceWorld : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"the gate of {mutationJobId} did not end within {timeout}");
+        var errors = string.Join("; ", (await QueueDepthsAsync()).Where(q => q.Value > 0).Select(q => $"{q.Key}={q.Value}"));
+        var reasons = (await QueueDepthsAsync()).Where(q => q.Key.EndsWith("_error", StringComparison.Ordinal) && q.Value > 0).Select(q => q.Key).ToList();
+        var why = new List<string>();
+        foreach (var queue in reasons)
+        {
+            why.AddRange((await DrainAsync(queue)).Select(m => $"{queue}: {m.Headers.GetValueOrDefault("MT-Fault-Message")}"));
+        }
+
+        throw new TimeoutException($"the gate of {mutationJobId} did not end within {timeout}; queues holding messages: {errors}; {string.Join("; ", why)}");
     }
 
     /// <summary>A query that tolerates a ledger the service has not migrated yet.</summary>
