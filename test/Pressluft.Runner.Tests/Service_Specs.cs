@@ -126,7 +126,7 @@ public sealed class When_the_runner_is_killed_in_the_middle_of_a_gate
         var first = world.StartChildProcess();
         try
         {
-            await WaitUntilAsync(async () => (await world.QueueDepthsAsync()).ContainsKey("mutation-intake"), "the runner to declare its queues");
+            await WaitUntilAsync(() => world.HasBindingsAsync("pressluft.mutation-completed"), "the runner to bind its intake to the exchange");
             await world.PublishPlainJsonAsync("pressluft.mutation-completed", ServiceWorld.MutationJson(world.Ansible, mutationJobId, site, broken, good));
 
             // Kill it while the health check playbook runs (the slow WP-CLI check keeps it busy for seconds).

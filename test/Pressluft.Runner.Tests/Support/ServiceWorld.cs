@@ -170,6 +170,13 @@ public sealed class ServiceWorld : IAsyncDisposable
         return json.ToDictionary(q => q!["name"]!.GetValue<string>(), q => q!["messages"]?.GetValue<int>() ?? 0);
     }
 
+    /// <summary>Whether anything is bound to <paramref name="exchange"/> yet (a message published before that is dropped).</summary>
+    public async Task<bool> HasBindingsAsync(string exchange)
+    {
+        var response = await _management.GetAsync($"api/exchanges/{Vhost}/{exchange}/bindings/source");
+        return response.IsSuccessStatusCode && JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray().Count > 0;
+    }
+
     public async Task<T> QueryAsync<T>(Func<PressluftDbContext, Task<T>> query)
     {
         var services = new ServiceCollection().AddPressluftLedger(Database.Options).BuildServiceProvider();
