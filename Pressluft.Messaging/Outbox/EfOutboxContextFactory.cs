@@ -34,7 +34,15 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, MessageUnitOfW
         catch
         {
             db.ChangeTracker.Clear();
-            await outboxContext.SaveDeliveryProgressAsync();
+            try
+            {
+                await outboxContext.SaveDeliveryProgressAsync();
+            }
+            catch (Exception secondary) when (secondary is System.Data.Common.DbException or InvalidOperationException or OperationCanceledException)
+            {
+                // Best effort: without it a redelivery sends the delivered messages again, and receivers de-duplicate them.
+            }
+
             throw;
         }
         finally
