@@ -22,6 +22,7 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
     private readonly Lock _addLock = new();
     private readonly List<OutboxMessage> _staged = [];
     private readonly InboxState _inbox;
+    private readonly bool _deliveredBefore;
     private bool _stagedWereStored;
 
     public EfOutboxConsumeContext(ConsumeContext<TMessage> context, OutboxConsumeOptions options, IServiceProvider provider, PressluftDbContext db,
@@ -30,6 +31,7 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
     {
         _db = db;
         _inbox = inbox;
+        _deliveredBefore = inbox.Delivered.HasValue;
     }
 
     public override bool ContinueProcessing { get; set; } = true;
@@ -100,9 +102,9 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
     public override async Task RemoveOutboxMessages()
     {
         var now = _inbox.Delivered ?? DateTime.UtcNow;
-        if (_stagedWereStored && _staged.Count == 0)
+        if ((_stagedWereStored && _staged.Count == 0) || _deliveredBefore)
         {
-            // Consumed and delivered in the first commit; nothing was stored to remove.
+            // Consumed and delivered in the first commit, or a duplicate of a finished message: nothing to remove.
             return;
         }
 
