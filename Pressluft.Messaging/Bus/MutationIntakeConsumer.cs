@@ -11,7 +11,7 @@ namespace Pressluft.Messaging.Bus;
 /// </summary>
 public sealed class MutationIntakeConsumer : IConsumer<MutationCompleted>
 {
-    public static readonly Uri SagaQueue = new("queue:release-lifecycle");
+    public static readonly Uri SagaQueue = new($"queue:{ReleaseLifecycleSagaDefinition.QueueName}");
 
     public async Task Consume(ConsumeContext<MutationCompleted> context)
     {

@@ -14,9 +14,12 @@ namespace Pressluft.Messaging.Bus;
 /// </summary>
 public sealed class ReleaseLifecycleSagaDefinition : SagaDefinition<ReleaseLifecycleState>
 {
+    /// <summary>The saga's queue; mutation-intake sends accepted events here.</summary>
+    public const string QueueName = "release-lifecycle";
+
     public ReleaseLifecycleSagaDefinition()
     {
-        Endpoint(e => e.Name = "release-lifecycle");
+        Endpoint(e => e.Name = QueueName);
     }
 
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<ReleaseLifecycleState> sagaConfigurator,

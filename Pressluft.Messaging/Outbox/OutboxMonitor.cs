@@ -69,6 +69,10 @@ public sealed class OutboxMonitor : IHealthCheck, IDisposable
             ["stuckDue"] = backlog.StuckDue,
             ["failingDue"] = backlog.FailingDue,
         };
+        if (backlog.Oldest is { } oldest)
+        {
+            data["oldest"] = oldest;
+        }
         return backlog.IsStuck
             ? HealthCheckResult.Degraded(
                 $"{backlog.StuckUndelivered + backlog.StuckDue} outgoing messages undelivered for more than {_options.CurrentValue.StuckAfter}", data: data)

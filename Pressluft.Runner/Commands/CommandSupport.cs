@@ -51,13 +51,20 @@ internal static class CommandSupport
 
     /// <summary>
     /// Runs <paramref name="work"/> with a started bus: the whole service in-process on the embedded default (someone has
-    /// to consume), only a publishing bus on RabbitMQ (the running service consumes).
+    /// to consume), only a publishing bus on RabbitMQ (the running service consumes). <paramref name="check"/> runs first,
+    /// before anything connects; an exit code from it ends the verb there.
     /// </summary>
-    public static async Task<int> WithBusAsync(Func<IServiceProvider, IBus, bool, Task<int>> work, CancellationToken cancellationToken)
+    public static async Task<int> WithBusAsync(Func<IServiceProvider, Task<int?>> check, Func<IServiceProvider, IBus, bool, Task<int>> work,
+        CancellationToken cancellationToken)
     {
         var probe = RunnerHost.CreateBuilder(service: false, cli: true);
         var embedded = (probe.Configuration.GetSection(TransportOptions.SectionName).Get<TransportOptions>() ?? new TransportOptions()).Kind == TransportKind.InMemory;
         using var host = RunnerHost.CreateBuilder(service: embedded, cli: true).Build();
+        if (await check(host.Services) is { } exitCode)
+        {
+            return exitCode;
+        }
+
         await host.StartAsync(cancellationToken);
         try
         {

@@ -115,17 +115,17 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
         }
 
         // The service's own rules, before anything connects anywhere: a bad event is never sent.
-        using (var validation = CommandSupport.LedgerHost())
+        return await CommandSupport.WithBusAsync(services =>
         {
-            var problems = validation.Services.GetServices<IMessageValidator<MutationCompleted>>().SelectMany(v => v.Validate(mutation)).ToList();
-            if (problems.Count > 0)
+            var problems = services.GetServices<IMessageValidator<MutationCompleted>>().SelectMany(v => v.Validate(mutation)).ToList();
+            if (problems.Count == 0)
             {
-                CommandSupport.Error($"not published: {string.Join("; ", problems)}");
-                return ExitCodes.BadInput;
+                return Task.FromResult<int?>(null);
             }
-        }
 
-        return await CommandSupport.WithBusAsync(async (services, bus, embedded) =>
+            CommandSupport.Error($"not published: {string.Join("; ", problems)}");
+            return Task.FromResult<int?>(ExitCodes.BadInput);
+        }, async (services, bus, embedded) =>
         {
             await bus.Publish(mutation, cancellationToken);
             if (!settings.Wait && !embedded)

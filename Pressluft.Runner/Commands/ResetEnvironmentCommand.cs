@@ -48,9 +48,9 @@ public sealed class ResetEnvironmentCommand(IAnsiConsole console) : AsyncCommand
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using (var ledger = CommandSupport.LedgerHost())
+        return await CommandSupport.WithBusAsync(async services =>
         {
-            await using var scope = ledger.Services.CreateAsyncScope();
+            await using var scope = services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
             var environment = await db.Environments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == settings.EnvironmentId, cancellationToken);
             if (environment is null)
@@ -64,9 +64,9 @@ public sealed class ResetEnvironmentCommand(IAnsiConsole console) : AsyncCommand
                 CommandSupport.Error($"environment {settings.EnvironmentId} is {environment.Status}, not failed: nothing to reset");
                 return ExitCodes.Failed;
             }
-        }
 
-        return await CommandSupport.WithBusAsync(async (services, bus, _) =>
+            return null;
+        }, async (services, bus, _) =>
         {
             await bus.Publish(new ResetEnvironment
             {

@@ -22,6 +22,7 @@ public sealed class ReleaseRollbackConsumer(
     {
         var request = context.Message;
         var settings = options.CurrentValue;
+
         // Straight to the bus, not the outbox: "running" is only worth telling while the playbook runs.
         await bus.Publish(new JobStarted
         {

@@ -25,6 +25,7 @@ public sealed class ServiceWorld : IAsyncDisposable
 
     private readonly HttpClient _management;
     private IHost? _host;
+    private ServiceProvider? _ledger;
 
     private ServiceWorld(AnsibleWorld ansible, TestDatabase database, Uri rabbit, string vhost, HttpClient management)
     {
@@ -179,12 +180,9 @@ public sealed class ServiceWorld : IAsyncDisposable
 
     public async Task<T> QueryAsync<T>(Func<PressluftDbContext, Task<T>> query)
     {
-        var services = new ServiceCollection().AddPressluftLedger(Database.Options).BuildServiceProvider();
-        await using (services)
-        {
-            await using var scope = services.CreateAsyncScope();
-            return await query(scope.ServiceProvider.GetRequiredService<PressluftDbContext>());
-        }
+        _ledger ??= new ServiceCollection().AddPressluftLedger(Database.Options).BuildServiceProvider();
+        await using var scope = _ledger.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<PressluftDbContext>());
     }
 
     public async Task<GateRecord> WaitForGateAsync(Guid mutationJobId, TimeSpan timeout)
@@ -228,6 +226,11 @@ public sealed class ServiceWorld : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopInProcessAsync();
+        if (_ledger is not null)
+        {
+            await _ledger.DisposeAsync();
+        }
+
         await Database.DisposeAsync();
         await Ansible.DisposeAsync();
         await _management.DeleteAsync($"api/vhosts/{Vhost}");

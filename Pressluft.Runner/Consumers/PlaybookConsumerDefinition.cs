@@ -1,0 +1,30 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Pressluft.Messaging.Bus;
+
+namespace Pressluft.Runner.Consumers;
+
+/// <summary>
+/// An endpoint that runs playbooks. Playbook runs are not retried in process (an inconclusive answer is retried by the
+/// saga); only a lost race between two deliveries of the same message is, and it then finds the message consumed.
+/// </summary>
+public abstract class PlaybookConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
+    where TConsumer : class, IConsumer
+{
+    protected PlaybookConsumerDefinition(string endpointName)
+    {
+        EndpointName = endpointName;
+        ConcurrentMessageLimit = 4;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Handle<DbUpdateException>();
+            r.Intervals(100, 500, 1000);
+        });
+        GateStorage.ConfigureEndpoint(endpointConfigurator, context);
+    }
+}
