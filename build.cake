@@ -46,11 +46,11 @@ Task("Test")
 {
     CleanDirectory(resultsDirectory);
     // Integration tests run against a real PostgreSQL and RabbitMQ: private instances on loopback, installed when
-    // missing (fsync off is fine for tests).
-    var postgres = Capture("scripts/postgres.sh", "start --fsync off");
-    var rabbit = Capture("scripts/rabbitmq.sh", "start");
+    // missing (fsync off is fine for tests). Both start inside the try, so whatever did start is stopped again.
     try
     {
+        var postgres = Capture("scripts/postgres.sh", "start --fsync off");
+        var rabbit = Capture("scripts/rabbitmq.sh", "start");
         DotNetTest("Pressluft.sln", new DotNetTestSettings
         {
             Configuration = configuration,
@@ -62,15 +62,15 @@ Task("Test")
             {
                 ["PRESSLUFT_TEST_POSTGRES"] = postgres,
                 ["PRESSLUFT_TEST_RABBITMQ"] = rabbit,
-                ["PRESSLUFT_TEST_RABBITMQ_MANAGEMENT"] = "http://127.0.0.1:15680/",
+                ["PRESSLUFT_TEST_RABBITMQ_MANAGEMENT"] = $"http://127.0.0.1:{EnvironmentVariable("PRESSLUFT_RABBIT_MANAGEMENT_PORT") ?? "15680"}/",
             },
         });
     }
     finally
     {
         WriteSummary();
-        Capture("scripts/rabbitmq.sh", "stop");
-        Capture("scripts/postgres.sh", "stop");
+        StopService("scripts/rabbitmq.sh");
+        StopService("scripts/postgres.sh");
     }
 });
 
@@ -116,6 +116,15 @@ string Capture(string tool, string arguments)
     }
 
     return string.Join("\n", output).Trim();
+}
+
+// Stopping is best effort: a failure to stop one service must not keep the other running.
+void StopService(string script)
+{
+    if (StartProcess(script, new ProcessSettings { Arguments = "stop" }) != 0)
+    {
+        Warning($"{script} stop failed");
+    }
 }
 
 // One plain line CI can read, summed over every test project's TRX file.

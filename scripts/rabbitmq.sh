@@ -9,7 +9,8 @@
 #   scripts/rabbitmq.sh url      the AMQP URL
 #
 # Environment: PRESSLUFT_SERVICES_DIR (default /tmp/pressluft-services), PRESSLUFT_RABBIT_PORT (default 56720),
-# PRESSLUFT_RABBIT_MANAGEMENT_PORT (default 15680).
+# PRESSLUFT_RABBIT_MANAGEMENT_PORT (default 15680). The Erlang node is named after the AMQP port and lives in a folder
+# of its own, so several private brokers (the test command's, an operator's, a fault scenario's) run side by side.
 set -euo pipefail
 
 # Outside the checkout: the postgres user must be able to reach the data folder, and a checkout under /root is not.
@@ -17,7 +18,8 @@ base=${PRESSLUFT_SERVICES_DIR:-/tmp/pressluft-services}
 port=${PRESSLUFT_RABBIT_PORT:-56720}
 management=${PRESSLUFT_RABBIT_MANAGEMENT_PORT:-15680}
 dist_port=$((port - 30000))
-home=$base/rabbitmq
+home=$base/rabbitmq-$port
+node=pressluft-$port@localhost
 user=pressluft
 password=pressluft
 vhost=pressluft
@@ -40,13 +42,13 @@ ensure_installed() {
 }
 
 node_env() {
-  export HOME=$home RABBITMQ_BASE=$home RABBITMQ_NODENAME=pressluft@localhost \
+  export HOME=$home RABBITMQ_BASE=$home RABBITMQ_NODENAME=$node \
     RABBITMQ_CONFIG_FILE=$home/rabbitmq RABBITMQ_ENABLED_PLUGINS_FILE=$home/enabled_plugins \
     RABBITMQ_MNESIA_BASE=$home/mnesia RABBITMQ_LOG_BASE=$home/log RABBITMQ_PID_FILE=$home/rabbitmq.pid \
     ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_DIST_PORT=$dist_port
 }
 
-ctl() { node_env; "$bin/rabbitmqctl" -n pressluft@localhost "$@"; }
+ctl() { node_env; "$bin/rabbitmqctl" -n "$node" "$@"; }
 
 running() { [ -d "$home" ] && ctl status >/dev/null 2>&1; }
 
@@ -84,7 +86,10 @@ CONF
 stop() {
   if running; then ctl stop >/dev/null 2>&1 || true; fi
   node_env
-  epmd -kill >/dev/null 2>&1 || true
+  # epmd serves every Erlang node on the machine: stop it only when no other node is registered with it.
+  if ! epmd -names 2>/dev/null | grep -q '^name '; then
+    epmd -kill >/dev/null 2>&1 || true
+  fi
 }
 
 case "${1:-}" in
