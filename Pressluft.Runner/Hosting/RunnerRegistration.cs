@@ -53,6 +53,7 @@ public static class RunnerRegistration
             .ValidateOnStart();
         return services.AddMassTransit(x =>
         {
+            x.ConfigureUsageTelemetryOptions(o => o.Enabled = transport.MassTransitUsageTelemetry);
             if (endpoints)
             {
                 x.AddPressluftEndpoints();

@@ -30,11 +30,11 @@ public static class LedgerTables
         }
 
         console.Write(releases);
-        var gates = new Table().Title("[bold]Gates[/]").AddColumns("started", "mutation", "mode", "outcome", "code");
+        var gates = new Table().Title("[bold]Gates[/]").AddColumns("started", "mutation", "mode", "outcome", "code", "why");
         foreach (var g in history.Gates)
         {
             gates.AddRow(Time(g.StartedAt), Markup.Escape($"{g.MutationJobType} {g.MutationJobId}"), Markup.Escape(g.Mode), StatusMarkup.For(g.Outcome ?? "running"),
-                Markup.Escape(g.ErrorCode ?? "-"));
+                Markup.Escape(g.ErrorCode ?? "-"), Markup.Escape(g.Reason ?? ""));
         }
 
         console.Write(gates);
