@@ -33,6 +33,13 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
         Answer(() => RollbackFailed);
         Answer(() => RollbackDeadlineExpired);
 
+        // First, so they judge an answer before an accepting step below moves the saga on (declared after, they saw the
+        // saga already waiting for the next job and called every accepted answer stale): an answer for any job or
+        // attempt but the one awaited is stale, in every state, and changes nothing.
+        DuringAny(
+            Stale(JobStarted), Stale(HealthCheckPassed), Stale(HealthCheckFailed), Stale(HealthCheckDeadlineExpired),
+            Stale(HealthCheckRetryDue), Stale(RollbackCompleted), Stale(RollbackFailed), Stale(RollbackDeadlineExpired));
+
         Initially(
             When(MutationCompleted)
                 .IfAsync(MutationIsAdmitted, OpenGate));
@@ -120,11 +127,6 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
                 .TransitionTo(Active),
             When(MutationCompleted)
                 .HoldWhileFailed());
-
-        // An answer for any job or attempt but the one awaited is stale, in every state, and changes nothing.
-        DuringAny(
-            Stale(JobStarted), Stale(HealthCheckPassed), Stale(HealthCheckFailed), Stale(HealthCheckDeadlineExpired),
-            Stale(HealthCheckRetryDue), Stale(RollbackCompleted), Stale(RollbackFailed), Stale(RollbackDeadlineExpired));
 
         // A reset of an environment that is not failed, or an answer in a state that awaits none: logged, nothing changes.
         OnUnhandledEvent(x =>
