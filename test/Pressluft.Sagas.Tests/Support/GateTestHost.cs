@@ -44,6 +44,8 @@ public sealed class GateTestHost : IAsyncDisposable
         var testDatabase = await TestDatabase.CreateAsync(ledger);
         var values = new Dictionary<string, string?>
         {
+            // Deadlines count from the request here (no queue to wait in): a silent runner times out after the deadline alone.
+            ["Pressluft:HealthGate:QueueTimeout"] = "00:00:00",
             ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:00:20",
             ["Pressluft:HealthGate:RollbackDeadline"] = "00:00:20",
             ["Pressluft:HealthGate:InconclusiveRetries"] = "2",
