@@ -21,7 +21,7 @@ public sealed class When_the_same_mutation_is_delivered_twice(LedgerProvider led
         await host.WaitForGateAsync(mutation.MutationJobId);
         await host.PublishAsync(mutation);
         Assert.That(await host.Harness.Consumed.Any<MutationCompleted>(x => x.Context.Message == mutation), Is.True);
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<MutationCompleted>(m => m.MutationJobId == mutation.MutationJobId, count: 2);
 
         Assert.Multiple(async () =>
         {
@@ -43,7 +43,7 @@ public sealed class When_the_same_mutation_is_delivered_twice(LedgerProvider led
         await host.PublishAsync(mutation);
         await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
         await host.PublishAsync(mutation);
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<MutationCompleted>(m => m.MutationJobId == mutation.MutationJobId, count: 2);
 
         var jobs = await host.JobsAsync(site.EnvironmentId);
         Assert.Multiple(() =>
@@ -68,16 +68,17 @@ public sealed class When_a_stale_or_duplicate_answer_arrives(LedgerProvider ledg
         await host.PublishAsync(site.Mutation(release, site.NewRelease("r1")));
         await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
 
-        await host.PublishAsync(new HealthCheckFailed
+        var stale = new HealthCheckFailed
         {
             JobId = Guid.NewGuid(),
             EnvironmentId = site.EnvironmentId,
             Verdict = HealthVerdicts.Failed,
             Error = new JobError { Code = ErrorCodes.HealthCheckFailed, Message = "from some other job" },
             CompletedAt = DateTimeOffset.UtcNow,
-        });
+        };
+        await host.PublishAsync(stale);
         Assert.That(await host.Harness.Consumed.Any<HealthCheckFailed>(), Is.True);
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<HealthCheckFailed>(m => m.JobId == stale.JobId);
 
         var jobs = await host.JobsAsync(site.EnvironmentId);
         Assert.Multiple(async () =>
@@ -110,7 +111,7 @@ public sealed class When_a_stale_or_duplicate_answer_arrives(LedgerProvider ledg
             Error = new JobError { Code = ErrorCodes.HealthCheckFailed, Message = "redelivered" },
             CompletedAt = DateTimeOffset.UtcNow,
         });
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<HealthCheckFailed>(m => m.JobId == firstCheck.JobId && m.Error.Message == "redelivered");
 
         Assert.Multiple(async () =>
         {
@@ -153,7 +154,7 @@ public sealed class When_a_newer_mutation_completes_during_a_gate(LedgerProvider
             Error = new JobError { Code = ErrorCodes.HealthCheckFailed, Message = "late answer" },
             CompletedAt = DateTimeOffset.UtcNow,
         });
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<HealthCheckFailed>(m => m.JobId == olderCheck.JobId);
 
         var olderGate = await host.QueryAsync(db => db.Gates.AsNoTracking().SingleAsync(g => g.MutationJobId == older.MutationJobId));
         var olderJob = await host.QueryAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == olderCheck.JobId));
@@ -198,7 +199,7 @@ public sealed class When_a_newer_mutation_completes_during_a_gate(LedgerProvider
             ToReleaseId = r1.Id,
             CompletedAt = DateTimeOffset.UtcNow,
         });
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<RollbackCompleted>(m => m.JobId == oldRollback.JobId);
 
         var oldRollbackJob = await host.QueryAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == oldRollback.JobId));
         Assert.Multiple(async () =>
@@ -226,7 +227,7 @@ public sealed class When_a_newer_mutation_completes_during_a_gate(LedgerProvider
         await host.WaitForGateAsync(current.MutationJobId);
 
         await host.PublishAsync(late);
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<MutationCompleted>(m => m.MutationJobId == late.MutationJobId);
 
         Assert.Multiple(async () =>
         {

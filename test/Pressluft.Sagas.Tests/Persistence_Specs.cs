@@ -73,7 +73,8 @@ public sealed class When_delivery_fails_after_the_commit(LedgerProvider ledger)
         await host.PublishAsync(site.Mutation(broken, good));
         var rollback = await host.SingleRollbackRequestAsync();
         await host.WaitForStateAsync(site.EnvironmentId, m => m.RollingBack);
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<JobStarted>(m => m.EnvironmentId == site.EnvironmentId);
+        await host.HandledAsync<HealthCheckFailed>(m => m.EnvironmentId == site.EnvironmentId);
 
         var jobs = await host.JobsAsync(site.EnvironmentId);
         var transitions = await host.QueryAsync(db => db.ReleaseHealthTransitions.AsNoTracking().CountAsync(t => t.ReleaseId == broken.Id));
@@ -113,7 +114,7 @@ public sealed class When_the_same_message_is_delivered_twice(LedgerProvider ledg
             host.Harness.Bus.Publish(answer, c => c.MessageId = messageId),
             host.Harness.Bus.Publish(answer, c => c.MessageId = messageId));
         await host.SingleRollbackRequestAsync();
-        await host.Harness.InactivityTask;
+        await host.ReceivedAsync(messageId, times: 2);
 
         var inbox = await host.QueryAsync(db => db.InboxStates.AsNoTracking().Where(i => i.MessageId == messageId).ToListAsync());
         Assert.Multiple(async () =>
@@ -157,7 +158,8 @@ public sealed class When_two_messages_for_one_environment_arrive_at_once(LedgerP
         var b = site.Mutation(r3, completedAt: at);
         await Task.WhenAll(host.PublishAsync(a), host.PublishAsync(b));
         await host.Eventually(async db => await db.Gates.CountAsync() == 3, what: "both gates to start");
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<MutationCompleted>(m => m.MutationJobId == a.MutationJobId);
+        await host.HandledAsync<MutationCompleted>(m => m.MutationJobId == b.MutationJobId);
 
         var gates = await host.QueryAsync(db => db.Gates.AsNoTracking().Where(g => g.MutationJobId != first.MutationJobId).ToListAsync());
         var saga = await host.QueryAsync(db => db.ReleaseLifecycleSagas.AsNoTracking().SingleAsync());
@@ -187,7 +189,8 @@ public sealed class When_two_messages_for_one_environment_arrive_at_once(LedgerP
 
         await Task.WhenAll(host.PublishAsync(site.Mutation(r1, completedAt: at)), host.PublishAsync(site.Mutation(r2, completedAt: at)));
         await host.Eventually(async db => await db.Gates.CountAsync() == 2, what: "both gates to start");
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<MutationCompleted>(m => m.Release.Id == r1.Id);
+        await host.HandledAsync<MutationCompleted>(m => m.Release.Id == r2.Id);
 
         Assert.Multiple(async () =>
         {
@@ -209,7 +212,7 @@ public sealed class When_two_scopes_update_the_same_saga(LedgerProvider ledger)
         var mutation = site.Mutation(site.NewRelease("r1"));
         await host.PublishAsync(mutation);
         await host.WaitForGateAsync(mutation.MutationJobId);
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<HealthCheckPassed>(m => m.EnvironmentId == site.EnvironmentId);
 
         await using var first = host.Provider.CreateAsyncScope();
         await using var second = host.Provider.CreateAsyncScope();
@@ -336,8 +339,8 @@ public sealed class When_the_inbox_is_cleaned_up(LedgerProvider ledger)
         var mutation = site.Mutation(broken, good);
         await host.PublishAsync(mutation);
         await host.WaitForGateAsync(mutation.MutationJobId);
-        await host.Harness.InactivityTask;
-        var failure = host.Saga.Consumed.Select<HealthCheckFailed>().Single().Context;
+        await host.HandledAsync<HealthCheckPassed>(m => m.EnvironmentId == site.EnvironmentId);
+        var failure = (await host.HandledAsync<HealthCheckFailed>(m => m.EnvironmentId == site.EnvironmentId)).Single().Context;
 
         // Age every inbox row but one past the window.
         var rows = await host.QueryAsync(db => db.InboxStates.AsNoTracking().OrderBy(i => i.Id).ToListAsync());
@@ -357,7 +360,7 @@ public sealed class When_the_inbox_is_cleaned_up(LedgerProvider ledger)
         var version = await SagaVersionAsync(host);
         await host.Harness.Bus.Publish(failure.Message, c => c.MessageId = failure.MessageId);
         await host.Eventually(async db => await db.InboxStates.AnyAsync(i => i.MessageId == failure.MessageId), what: "the late duplicate to be consumed");
-        await host.Harness.InactivityTask;
+        await host.ReceivedAsync(failure.MessageId!.Value, times: 2);
 
         Assert.Multiple(async () =>
         {
