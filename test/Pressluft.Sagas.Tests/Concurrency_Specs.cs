@@ -2,6 +2,7 @@ using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Persistence;
+using Pressluft.Sagas.Messages;
 using Pressluft.Sagas.Tests.Support;
 using Pressluft.Testing;
 
@@ -91,6 +92,31 @@ public sealed class When_a_stale_or_duplicate_answer_arrives(LedgerProvider ledg
     }
 
     [Test]
+    public async Task Should_ignore_a_late_answer_of_an_earlier_attempt_while_the_next_attempt_runs()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var release = site.NewRelease("r2");
+        host.Runner.Script(release.Id, CheckAnswer.Inconclusive, CheckAnswer.Silent);
+        await host.PublishAsync(site.Mutation(release, site.NewRelease("r1")));
+        var retry = await host.CheckRequestAsync(attempt: 2);
+
+        // Attempt 1 was answered inconclusive; a second answer of it, a failure, arrives while attempt 2 runs.
+        await host.PublishAsync(Answers.Failed(retry) with { Attempt = 1 });
+        await host.HandledAsync<HealthCheckFailed>(m => m.Attempt == 1 && m.Verdict == HealthVerdicts.Failed);
+
+        var saga = await host.QueryAsync(db => db.ReleaseLifecycleSagas.AsNoTracking().SingleAsync());
+        Assert.Multiple(async () =>
+        {
+            Assert.That((saga.CurrentJobId, saga.Attempt), Is.EqualTo(((Guid?)retry.JobId, 2)), "the gate stopped waiting for attempt 2");
+            Assert.That((await host.JobsAsync(site.EnvironmentId)).Select(j => (j.JobType, j.Status)), Is.EqualTo(new[] { (JobTypes.HealthCheck, JobStatuses.Running) }));
+            Assert.That((await host.ReleaseAsync(release.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unknown));
+            Assert.That(host.Runner.RollbackRequests, Is.Empty);
+        });
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
+    }
+
+    [Test]
     public async Task Should_ignore_a_repeated_failure_after_the_gate_rolled_back()
     {
         await using var host = await GateTestHost.StartAsync(ledger);
@@ -121,6 +147,80 @@ public sealed class When_a_stale_or_duplicate_answer_arrives(LedgerProvider ledg
             Assert.That((await host.ReleaseAsync(good.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Healthy));
         });
         await host.WaitForStateAsync(site.EnvironmentId, m => m.Active);
+    }
+}
+
+/// <summary>A deadline is scheduled with every attempt and delivered when due, answered or not: only the current one counts.</summary>
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_deadline_of_another_job_or_attempt_arrives(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_ignore_the_deadline_of_an_earlier_attempt()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var release = site.NewRelease("r2");
+        host.Runner.Script(release.Id, CheckAnswer.Inconclusive, CheckAnswer.Silent);
+        await host.PublishAsync(site.Mutation(release, site.NewRelease("r1")));
+        var retry = await host.CheckRequestAsync(attempt: 2);
+        await host.HandledAsync<HealthCheckRetryDue>(m => m.JobId == retry.JobId);
+        var before = await Snapshot.TakeAsync(host);
+
+        await host.SendToSagaAsync(new HealthCheckDeadlineExpired { EnvironmentId = site.EnvironmentId, JobId = retry.JobId, Attempt = 1 });
+        await host.HandledAsync<HealthCheckDeadlineExpired>(m => m.JobId == retry.JobId && m.Attempt == 1);
+
+        await AssertUnchangedAsync(host, before, retry.JobId, attempt: 2);
+    }
+
+    [Test]
+    public async Task Should_ignore_a_health_check_deadline_of_another_job()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var release = site.NewRelease("r2");
+        host.Runner.Script(release.Id, CheckAnswer.Silent);
+        await host.PublishAsync(site.Mutation(release, site.NewRelease("r1")));
+        var check = await host.SingleCheckRequestAsync();
+        await host.HandledAsync<MutationCompleted>(m => m.Release.Id == release.Id);
+        var before = await Snapshot.TakeAsync(host);
+
+        var other = Guid.NewGuid();
+        await host.SendToSagaAsync(new HealthCheckDeadlineExpired { EnvironmentId = site.EnvironmentId, JobId = other, Attempt = 1 });
+        await host.HandledAsync<HealthCheckDeadlineExpired>(m => m.JobId == other);
+
+        await AssertUnchangedAsync(host, before, check.JobId, attempt: 1);
+    }
+
+    [Test]
+    public async Task Should_ignore_a_rollback_deadline_of_another_job()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var broken = site.NewRelease("r2");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+        host.Runner.ScriptRollback(RollbackAnswer.Silent);
+        await host.PublishAsync(site.Mutation(broken, site.NewRelease("r1")));
+        var rollback = await host.SingleRollbackRequestAsync();
+        await host.HandledAsync<HealthCheckFailed>(m => m.EnvironmentId == site.EnvironmentId);
+        var before = await Snapshot.TakeAsync(host);
+
+        var other = Guid.NewGuid();
+        await host.SendToSagaAsync(new RollbackDeadlineExpired { EnvironmentId = site.EnvironmentId, JobId = other });
+        await host.HandledAsync<RollbackDeadlineExpired>(m => m.JobId == other);
+
+        await AssertUnchangedAsync(host, before, rollback.JobId, attempt: 1);
+    }
+
+    /// <summary>Consuming the stale deadline bumps the saga's version and writes its inbox row; nothing else may change.</summary>
+    private static async Task AssertUnchangedAsync(GateTestHost host, Snapshot before, Guid awaitedJobId, int attempt)
+    {
+        var after = await Snapshot.TakeAsync(host);
+        var saga = await host.QueryAsync(db => db.ReleaseLifecycleSagas.AsNoTracking().SingleAsync());
+        Assert.Multiple(() =>
+        {
+            Assert.That(after with { SagaVersion = before.SagaVersion, InboxRows = before.InboxRows }, Is.EqualTo(before), "a stale deadline changed stored state");
+            Assert.That((saga.CurrentJobId, saga.Attempt), Is.EqualTo(((Guid?)awaitedJobId, attempt)), "the gate stopped waiting for its current job and attempt");
+        });
     }
 }
 

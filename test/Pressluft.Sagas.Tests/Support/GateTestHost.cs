@@ -126,6 +126,26 @@ public sealed class GateTestHost : IAsyncDisposable
         return Runner.CheckRequests.Single();
     }
 
+    /// <summary>Waits until the runner has received attempt <paramref name="attempt"/> of a health check, and returns that request.</summary>
+    public async Task<Contracts.HealthCheckRequested> CheckRequestAsync(int attempt)
+    {
+        Contracts.HealthCheckRequested? request = null;
+        await Until(() =>
+        {
+            request = Runner.CheckRequests.FirstOrDefault(r => r.Attempt == attempt);
+            return Task.FromResult(request is not null);
+        }, what: $"attempt {attempt} of a health check to be requested");
+        return request!;
+    }
+
+    /// <summary>Sends a message straight to the saga's queue, as the relay delivers a deadline or retry it scheduled.</summary>
+    public async Task SendToSagaAsync<T>(T message)
+        where T : class
+    {
+        var endpoint = await Harness.Bus.GetSendEndpoint(MutationIntakeConsumer.SagaQueue);
+        await endpoint.Send(message);
+    }
+
     /// <summary>The one rollback request the runner has received.</summary>
     public async Task<Contracts.RollbackRequested> SingleRollbackRequestAsync()
     {
