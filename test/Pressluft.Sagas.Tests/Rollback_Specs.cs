@@ -150,6 +150,44 @@ public sealed class When_a_rollback_is_verified(LedgerProvider ledger)
     }
 }
 
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_an_unhealthy_release_goes_live_again(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_keep_it_unhealthy_and_out_of_the_rollback_targets_when_it_passes_a_later_check()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var r1 = site.NewRelease("r1");
+        var r2 = site.NewRelease("r2");
+        var r3 = site.NewRelease("r3");
+        var first = site.Mutation(r1);
+        await host.PublishAsync(first);
+        await host.WaitForGateAsync(first.MutationJobId);
+        host.Runner.Script(r2.Id, CheckAnswer.Fail);
+        var failing = site.Mutation(r2, r1);
+        await host.PublishAsync(failing);
+        await host.WaitForGateAsync(failing.MutationJobId);
+
+        // r2 is promoted again and passes this time; then r3 fails and must not be rolled back to r2.
+        var again = site.Mutation(r2, r1, JobTypes.EnvPromote);
+        await host.PublishAsync(again);
+        await host.WaitForGateAsync(again.MutationJobId);
+        host.Runner.Script(r3.Id, CheckAnswer.Fail);
+        var last = site.Mutation(r3, r2);
+        await host.PublishAsync(last);
+        await host.WaitForGateAsync(last.MutationJobId);
+
+        var transitions = await host.QueryAsync(db => db.ReleaseHealthTransitions.AsNoTracking().Where(t => t.ReleaseId == r2.Id).ToListAsync());
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await host.ReleaseAsync(r2.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unhealthy));
+            Assert.That(transitions.Select(t => (t.FromStatus, t.ToStatus)), Is.EqualTo(new[] { (ReleaseHealth.Unknown, ReleaseHealth.Unhealthy) }));
+            Assert.That(host.Runner.RollbackRequests.Last().ToRelease, Is.EqualTo(r1));
+        });
+    }
+}
+
 /// <summary>Acceptance 4: every way a gate can fail leaves its stable code on the job an operator reads.</summary>
 [TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
 public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider ledger)
