@@ -99,7 +99,7 @@ public sealed class When_a_stale_or_duplicate_answer_arrives(LedgerProvider ledg
         var release = site.NewRelease("r2");
         host.Runner.Script(release.Id, CheckAnswer.Inconclusive, CheckAnswer.Silent);
         await host.PublishAsync(site.Mutation(release, site.NewRelease("r1")));
-        var retry = await host.CheckRequestAsync(attempt: 2);
+        var retry = await host.CheckRequestAsync(r => r.Attempt == 2);
 
         // Attempt 1 was answered inconclusive; a second answer of it, a failure, arrives while attempt 2 runs.
         await host.PublishAsync(Answers.Failed(retry) with { Attempt = 1 });
@@ -162,7 +162,7 @@ public sealed class When_a_deadline_of_another_job_or_attempt_arrives(LedgerProv
         var release = site.NewRelease("r2");
         host.Runner.Script(release.Id, CheckAnswer.Inconclusive, CheckAnswer.Silent);
         await host.PublishAsync(site.Mutation(release, site.NewRelease("r1")));
-        var retry = await host.CheckRequestAsync(attempt: 2);
+        var retry = await host.CheckRequestAsync(r => r.Attempt == 2);
         await host.HandledAsync<HealthCheckRetryDue>(m => m.JobId == retry.JobId);
         var before = await Snapshot.TakeAsync(host);
 

@@ -126,15 +126,15 @@ public sealed class GateTestHost : IAsyncDisposable
         return Runner.CheckRequests.Single();
     }
 
-    /// <summary>Waits until the runner has received attempt <paramref name="attempt"/> of a health check, and returns that request.</summary>
-    public async Task<Contracts.HealthCheckRequested> CheckRequestAsync(int attempt)
+    /// <summary>Waits until the runner has received a health check request that matches, and returns it.</summary>
+    public async Task<Contracts.HealthCheckRequested> CheckRequestAsync(Func<Contracts.HealthCheckRequested, bool> match)
     {
         Contracts.HealthCheckRequested? request = null;
         await Until(() =>
         {
-            request = Runner.CheckRequests.FirstOrDefault(r => r.Attempt == attempt);
+            request = Runner.CheckRequests.FirstOrDefault(match);
             return Task.FromResult(request is not null);
-        }, what: $"attempt {attempt} of a health check to be requested");
+        }, what: "the health check to be requested");
         return request!;
     }
 
