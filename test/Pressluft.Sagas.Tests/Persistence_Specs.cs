@@ -19,7 +19,7 @@ public sealed class When_a_transition_cannot_store_its_outgoing_messages(LedgerP
     [Test]
     public async Task Should_leave_no_trace_of_the_transition()
     {
-        var failing = new FailingOutboxWrites();
+        var failing = new FailingInserts("outbox_messages");
         await using var host = await GateTestHost.StartAsync(ledger,
             new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
             database: (_, o) => o.AddInterceptors(failing));
@@ -53,6 +53,41 @@ public sealed class When_a_transition_cannot_store_its_outgoing_messages(LedgerP
         await host.WaitForStateAsync(site.EnvironmentId, m => m.RollingBack);
         var jobs = await host.JobsAsync(site.EnvironmentId);
         Assert.That(jobs.Count(j => j.JobType == JobTypes.ReleaseRollback), Is.EqualTo(1));
+    }
+}
+
+/// <summary>The ledger never commits on its own: its changes go into the database with the message's inbox row, or not at all.</summary>
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_transition_cannot_store_its_inbox_row(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_keep_none_of_its_ledger_changes()
+    {
+        var failing = new FailingInserts("inbox_states");
+        await using var host = await GateTestHost.StartAsync(ledger,
+            new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
+            database: (_, o) => o.AddInterceptors(failing));
+        var site = new SiteFixture();
+        var broken = site.NewRelease("r2");
+        host.Runner.Script(broken.Id, CheckAnswer.Silent);
+        host.Runner.ScriptRollback(RollbackAnswer.Silent);
+        await host.PublishAsync(site.Mutation(broken, site.NewRelease("r1")));
+        var check = await host.SingleCheckRequestAsync();
+        await host.HandledAsync<MutationCompleted>(m => m.Release.Id == broken.Id);
+        var before = await Snapshot.TakeAsync(host);
+
+        // The answer fails the check, which changes jobs, release health and the saga; then its inbox row cannot be written.
+        failing.Armed = true;
+        await host.PublishAsync(Answers.Failed(check));
+        await GateTestHost.Until(() => Task.FromResult(failing.Failures >= 11), TimeSpan.FromSeconds(40), "every attempt to fail");
+        Assert.That(await host.Harness.Published.Any<Fault<HealthCheckFailed>>(), Is.True, "the answer was not faulted");
+        var after = await Snapshot.TakeAsync(host);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(after, Is.EqualTo(before), "ledger changes of the transition were committed without its inbox row");
+            Assert.That(host.Runner.RollbackRequests, Is.Empty);
+        });
     }
 }
 
