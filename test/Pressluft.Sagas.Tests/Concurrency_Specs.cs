@@ -96,9 +96,7 @@ public sealed class When_a_stale_or_duplicate_answer_arrives(LedgerProvider ledg
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var release = site.NewRelease("r2");
-        host.Runner.Script(release.Id, CheckAnswer.Inconclusive, CheckAnswer.Silent);
-        await host.PublishAsync(site.Mutation(release, site.NewRelease("r1")));
+        var (_, release, _) = await host.DeployAsync(site, [CheckAnswer.Inconclusive, CheckAnswer.Silent]);
         var retry = await host.CheckRequestAsync(r => r.Attempt == 2);
 
         // Attempt 1 was answered inconclusive; a second answer of it, a failure, arrives while attempt 2 runs.
@@ -159,9 +157,7 @@ public sealed class When_a_deadline_of_another_job_or_attempt_arrives(LedgerProv
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var release = site.NewRelease("r2");
-        host.Runner.Script(release.Id, CheckAnswer.Inconclusive, CheckAnswer.Silent);
-        await host.PublishAsync(site.Mutation(release, site.NewRelease("r1")));
+        await host.DeployAsync(site, [CheckAnswer.Inconclusive, CheckAnswer.Silent]);
         var retry = await host.CheckRequestAsync(r => r.Attempt == 2);
         await host.HandledAsync<HealthCheckRetryDue>(m => m.JobId == retry.JobId);
         var before = await Snapshot.TakeAsync(host);
@@ -177,11 +173,7 @@ public sealed class When_a_deadline_of_another_job_or_attempt_arrives(LedgerProv
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var release = site.NewRelease("r2");
-        host.Runner.Script(release.Id, CheckAnswer.Silent);
-        await host.PublishAsync(site.Mutation(release, site.NewRelease("r1")));
-        var check = await host.SingleCheckRequestAsync();
-        await host.HandledAsync<MutationCompleted>(m => m.Release.Id == release.Id);
+        var (_, check) = await host.AwaitingCheckAsync(site);
         var before = await Snapshot.TakeAsync(host);
 
         var other = Guid.NewGuid();
@@ -196,12 +188,7 @@ public sealed class When_a_deadline_of_another_job_or_attempt_arrives(LedgerProv
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Fail);
-        host.Runner.ScriptRollback(RollbackAnswer.Silent);
-        await host.PublishAsync(site.Mutation(broken, site.NewRelease("r1")));
-        var rollback = await host.SingleRollbackRequestAsync();
-        await host.HandledAsync<HealthCheckFailed>(m => m.EnvironmentId == site.EnvironmentId);
+        var (_, rollback) = await host.RollingBackAsync(site);
         var before = await Snapshot.TakeAsync(host);
 
         var other = Guid.NewGuid();

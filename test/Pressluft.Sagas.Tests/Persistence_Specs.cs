@@ -24,12 +24,7 @@ public sealed class When_a_transition_cannot_store_its_outgoing_messages(LedgerP
             new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
             database: (_, o) => o.AddInterceptors(failing));
         var site = new SiteFixture();
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Silent);
-        host.Runner.ScriptRollback(RollbackAnswer.Silent);
-        await host.PublishAsync(site.Mutation(broken, site.NewRelease("r1")));
-        await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
-        var check = await host.SingleCheckRequestAsync();
+        var (_, check) = await host.AwaitingCheckAsync(site);
         var before = await Snapshot.TakeAsync(host);
 
         failing.Armed = true;
@@ -68,12 +63,7 @@ public sealed class When_a_transition_cannot_store_its_inbox_row(LedgerProvider 
             new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
             database: (_, o) => o.AddInterceptors(failing));
         var site = new SiteFixture();
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Silent);
-        host.Runner.ScriptRollback(RollbackAnswer.Silent);
-        await host.PublishAsync(site.Mutation(broken, site.NewRelease("r1")));
-        var check = await host.SingleCheckRequestAsync();
-        await host.HandledAsync<MutationCompleted>(m => m.Release.Id == broken.Id);
+        var (_, check) = await host.AwaitingCheckAsync(site);
         var before = await Snapshot.TakeAsync(host);
 
         // The answer fails the check, which changes jobs, release health and the saga; then its inbox row cannot be written.
@@ -100,16 +90,8 @@ public sealed class When_delivery_fails_after_the_commit(LedgerProvider ledger)
         var delivery = new FailingDelivery("pressluft.rollback-requested");
         await using var host = await GateTestHost.StartAsync(ledger, bus: cfg => cfg.ConfigureSend(s => s.UseFilter(delivery)));
         var site = new SiteFixture();
-        var good = site.NewRelease("r1");
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Fail);
-        host.Runner.ScriptRollback(RollbackAnswer.Silent);
-
-        await host.PublishAsync(site.Mutation(broken, good));
-        var rollback = await host.SingleRollbackRequestAsync();
-        await host.WaitForStateAsync(site.EnvironmentId, m => m.RollingBack);
+        var ((_, broken, _), rollback) = await host.RollingBackAsync(site);
         await host.HandledAsync<JobStarted>(m => m.EnvironmentId == site.EnvironmentId);
-        await host.HandledAsync<HealthCheckFailed>(m => m.EnvironmentId == site.EnvironmentId);
 
         var jobs = await host.JobsAsync(site.EnvironmentId);
         var transitions = await host.QueryAsync(db => db.ReleaseHealthTransitions.AsNoTracking().CountAsync(t => t.ReleaseId == broken.Id));
@@ -135,12 +117,7 @@ public sealed class When_the_same_message_is_delivered_twice(LedgerProvider ledg
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Silent);
-        host.Runner.ScriptRollback(RollbackAnswer.Silent);
-        await host.PublishAsync(site.Mutation(broken, site.NewRelease("r1")));
-        var check = await host.SingleCheckRequestAsync();
-        await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
+        var (_, check) = await host.AwaitingCheckAsync(site);
 
         var version = await SagaVersionAsync(host);
         var messageId = NewId.NextGuid();
@@ -180,8 +157,7 @@ public sealed class When_two_messages_for_one_environment_arrive_at_once(LedgerP
         await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?> { ["Pressluft:Messaging:SagaPartitions"] = partitions });
         var site = new SiteFixture();
         var first = site.Mutation(site.NewRelease("r1"));
-        await host.PublishAsync(first);
-        await host.WaitForGateAsync(first.MutationJobId);
+        await host.GateAsync(first);
 
         // Two deploys completing at the same instant: whichever the saga takes second supersedes the first.
         var r2 = site.NewRelease("r2");
@@ -244,9 +220,7 @@ public sealed class When_two_scopes_update_the_same_saga(LedgerProvider ledger)
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var mutation = site.Mutation(site.NewRelease("r1"));
-        await host.PublishAsync(mutation);
-        await host.WaitForGateAsync(mutation.MutationJobId);
+        await host.GateAsync(site.Mutation(site.NewRelease("r1")));
         await host.HandledAsync<HealthCheckPassed>(m => m.EnvironmentId == site.EnvironmentId);
 
         await using var first = host.Provider.CreateAsyncScope();
@@ -279,11 +253,7 @@ public sealed class When_a_deadline_is_due(LedgerProvider ledger)
             ["Pressluft:HealthGate:InconclusiveRetries"] = "0",
         });
         var site = new SiteFixture();
-        var hung = site.NewRelease("r2");
-        host.Runner.Script(hung.Id, CheckAnswer.Silent);
-        var mutation = site.Mutation(hung, site.NewRelease("r1"));
-
-        await host.PublishAsync(mutation);
+        var (_, _, mutation) = await host.DeployAsync(site, [CheckAnswer.Silent]);
         var (sequence, due) = await DueDeadlineAsync(host);
         var gate = await host.WaitForGateAsync(mutation.MutationJobId);
 
@@ -368,11 +338,7 @@ public sealed class When_the_inbox_is_cleaned_up(LedgerProvider ledger)
             ["Pressluft:Outbox:RunBackgroundServices"] = "false",
         });
         var site = new SiteFixture();
-        var good = site.NewRelease("r1");
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Fail);
-        var mutation = site.Mutation(broken, good);
-        await host.PublishAsync(mutation);
+        var (good, _, mutation) = await host.DeployAsync(site, [CheckAnswer.Fail]);
         await host.WaitForGateAsync(mutation.MutationJobId);
         await host.HandledAsync<HealthCheckPassed>(m => m.EnvironmentId == site.EnvironmentId);
         var failure = (await host.HandledAsync<HealthCheckFailed>(m => m.EnvironmentId == site.EnvironmentId)).Single().Context;
