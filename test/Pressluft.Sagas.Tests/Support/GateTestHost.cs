@@ -122,7 +122,8 @@ public sealed class GateTestHost : IAsyncDisposable
     /// <summary>The one health check request the runner has received (the outbox delivers after the saga commits, so wait for it).</summary>
     public async Task<Contracts.HealthCheckRequested> SingleCheckRequestAsync()
     {
-        Assert.That(await Harness.Consumed.Any<Contracts.HealthCheckRequested>(), Is.True, "no health check was requested");
+        // Polled rather than Harness.Consumed.Any: once the harness saw 2 s without activity, that returns at once.
+        await Until(() => Task.FromResult(!Runner.CheckRequests.IsEmpty), what: "a health check to be requested");
         return Runner.CheckRequests.Single();
     }
 
@@ -149,7 +150,7 @@ public sealed class GateTestHost : IAsyncDisposable
     /// <summary>The one rollback request the runner has received.</summary>
     public async Task<Contracts.RollbackRequested> SingleRollbackRequestAsync()
     {
-        Assert.That(await Harness.Consumed.Any<Contracts.RollbackRequested>(), Is.True, "no rollback was requested");
+        await Until(() => Task.FromResult(!Runner.RollbackRequests.IsEmpty), what: "a rollback to be requested");
         return Runner.RollbackRequests.Single();
     }
 
