@@ -22,7 +22,7 @@ namespace Pressluft.Runner.Commands;
 /// </summary>
 public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : PressluftSettings
     {
         [CommandOption("--work-dir <DIR>")]
         [Description("Folder for the demo's sites and SQLite ledger (default: a new temp folder).")]
@@ -31,10 +31,6 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
         [CommandOption("--keep")]
         [Description("Keep the work folder afterwards, to look at the releases, marker file and ledger.")]
         public bool Keep { get; init; }
-
-        [CommandOption("--verbose")]
-        [Description("Show the service's own log (Information and up) besides the narrative.")]
-        public bool Verbose { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)

@@ -18,7 +18,7 @@ namespace Pressluft.Runner.Commands;
 /// </summary>
 public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<PublishMutationCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : PressluftSettings
     {
         [CommandOption("--file <PATH>")]
         [Description("A JSON document of MutationCompleted (the schema is docs/contracts/mutation-completed.schema.json); other options are then ignored.")]
@@ -30,13 +30,19 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
         public string JobType { get; init; } = JobTypes.EnvDeploy;
 
         [CommandOption("--job-id <ID>")]
+
+        [TypeConverter(typeof(UuidConverter))]
         [Description("The mutation job's id (default: a new one).")]
         public Guid? JobId { get; init; }
 
         [CommandOption("--site <ID>")]
+
+        [TypeConverter(typeof(UuidConverter))]
         public Guid? SiteId { get; init; }
 
         [CommandOption("--environment <ID>")]
+
+        [TypeConverter(typeof(UuidConverter))]
         public Guid? EnvironmentId { get; init; }
 
         [CommandOption("--environment-type <TYPE>")]
@@ -44,12 +50,16 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
         public string EnvironmentType { get; init; } = "production";
 
         [CommandOption("--release-id <ID>")]
+
+        [TypeConverter(typeof(UuidConverter))]
         public Guid? ReleaseId { get; init; }
 
         [CommandOption("--release-path <PATH>")]
         public string? ReleasePath { get; init; }
 
         [CommandOption("--previous-id <ID>")]
+
+        [TypeConverter(typeof(UuidConverter))]
         public Guid? PreviousId { get; init; }
 
         [CommandOption("--previous-path <PATH>")]

@@ -13,9 +13,10 @@ namespace Pressluft.Runner.Commands;
 /// <summary>Returns a <c>failed</c> environment to <c>active</c>; the saga records who asked and why.</summary>
 public sealed class ResetEnvironmentCommand(IAnsiConsole console) : AsyncCommand<ResetEnvironmentCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : PressluftSettings
     {
         [CommandArgument(0, "<ENVIRONMENT-ID>")]
+        [TypeConverter(typeof(UuidConverter))]
         [Description("The failed environment.")]
         public Guid EnvironmentId { get; init; }
 

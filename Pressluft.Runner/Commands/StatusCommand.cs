@@ -1,9 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
-using Pressluft.Messaging.Persistence;
 using Pressluft.Runner.Reporting;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -13,9 +8,10 @@ namespace Pressluft.Runner.Commands;
 /// <summary>Environments, releases with their health, and recent jobs with their error codes; or one environment's history.</summary>
 public sealed class StatusCommand(IAnsiConsole console) : AsyncCommand<StatusCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : PressluftSettings
     {
         [CommandOption("-e|--environment <ID>")]
+        [TypeConverter(typeof(UuidConverter))]
         [Description("Show one environment's history: releases, gates, jobs and every status and health change.")]
         public Guid? Environment { get; init; }
 
@@ -34,49 +30,38 @@ public sealed class StatusCommand(IAnsiConsole console) : AsyncCommand<StatusCom
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var host = CommandSupport.LedgerHost();
-        await using var scope = host.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
-        try
+        using var ledger = new LedgerReader();
+        if (settings.Environment is { } environmentId)
         {
-            if (settings.Environment is { } environmentId)
+            var history = await ledger.ReadAsync(db => LedgerQueries.HistoryAsync(db, environmentId, cancellationToken), cancellationToken);
+            if (history is null)
             {
-                var history = await LedgerQueries.HistoryAsync(db, environmentId, cancellationToken);
-                if (history is null)
-                {
-                    CommandSupport.Error($"environment {environmentId} is not in the ledger");
-                    return ExitCodes.Failed;
-                }
-
-                if (settings.Json)
-                {
-                    CommandSupport.WriteJson(console, history);
-                }
-                else
-                {
-                    LedgerTables.History(console, history);
-                }
-
-                return ExitCodes.Ok;
+                CommandSupport.Error($"environment {environmentId} is not in the ledger ({ledger.Where})");
+                return ExitCodes.Failed;
             }
 
-            var overview = await LedgerQueries.OverviewAsync(db, settings.Limit, cancellationToken);
             if (settings.Json)
             {
-                CommandSupport.WriteJson(console, overview);
+                CommandSupport.WriteJson(console, history);
             }
             else
             {
-                LedgerTables.Overview(console, overview);
+                LedgerTables.History(console, history);
             }
 
             return ExitCodes.Ok;
         }
-        catch (Exception exception) when (exception is SqliteException or PostgresException)
-        {
-            CommandSupport.Error($"cannot read the ledger ({exception.Message}); run `pressluft migrate` first if it is new");
-            return ExitCodes.Failed;
-        }
-    }
 
+        var overview = await ledger.ReadAsync(db => LedgerQueries.OverviewAsync(db, settings.Limit, cancellationToken), cancellationToken);
+        if (settings.Json)
+        {
+            CommandSupport.WriteJson(console, overview);
+        }
+        else
+        {
+            LedgerTables.Overview(console, overview);
+        }
+
+        return ExitCodes.Ok;
+    }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pressluft.Messaging.Persistence;
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Events;
 using Serilog.Formatting.Json;
 
@@ -29,6 +30,8 @@ public static class RunnerHost
             builder.Configuration.AddInMemoryCollection(overrides);
         }
 
+        ServiceConfiguration.Apply(builder.Configuration);
+
         var configuration = builder.Configuration;
         builder.Services.AddSerilog((_, logger) =>
         {
@@ -36,11 +39,12 @@ public static class RunnerHost
             LogEventLevel? toStandardError = cli ? LogEventLevel.Verbose : null;
             if (string.Equals(configuration["Pressluft:Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
             {
-                logger.WriteTo.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: toStandardError);
+                logger.WriteTo.Sink(LoggerSinkConfiguration.Wrap(sink => new ExpectedFailureSink(sink), (LoggerSinkConfiguration to) => to.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: toStandardError)));
             }
             else
             {
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: toStandardError);
+                logger.WriteTo.Sink(LoggerSinkConfiguration.Wrap(sink => new ExpectedFailureSink(sink),
+                    (LoggerSinkConfiguration to) => to.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: toStandardError)));
             }
         });
 

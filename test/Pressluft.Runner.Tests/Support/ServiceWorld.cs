@@ -95,29 +95,11 @@ public sealed class ServiceWorld : IAsyncDisposable
     /// <summary>Runs a CLI verb to completion; returns exit code, standard output (the verb's tables or JSON) and standard error (logs, errors).</summary>
     public async Task<(int ExitCode, string Output, string Error)> RunCliAsync(params string[] arguments)
     {
-        using var process = StartCli(arguments, null);
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        return (process.ExitCode, await output, await error);
+        var result = await Cli.RunAsync(Settings(), arguments);
+        return (result.ExitCode, result.Output, result.Error);
     }
 
-    private Process StartCli(string[] arguments, IDictionary<string, string?>? overrides)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pressluft.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in Settings(overrides))
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start pressluft");
-    }
+    private Process StartCli(string[] arguments, IDictionary<string, string?>? overrides) => Cli.Start(arguments, Settings(overrides));
 
     public async Task StopInProcessAsync()
     {

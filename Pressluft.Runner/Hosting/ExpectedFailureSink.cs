@@ -1,0 +1,71 @@
+using System.Net.Sockets;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Pressluft.Sagas.Validation;
+using RabbitMQ.Client.Exceptions;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Parsing;
+
+namespace Pressluft.Runner.Hosting;
+
+/// <summary>
+/// Failures the service expects and handles are not bugs, so they are logged as one line without a stack trace: a
+/// rejected message (bad input, moved to <c>_error</c> with its reason) at Warning, and each broker connection attempt
+/// that fails (MassTransit retries it) at Warning with the broker's host:port and the reason. Everything else passes
+/// through untouched. Invalid options at start keep their level but lose the stack as well.
+/// </summary>
+public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
+{
+    private static readonly MessageTemplateParser Parser = new();
+
+    public void Emit(LogEvent logEvent)
+    {
+        ArgumentNullException.ThrowIfNull(logEvent);
+        if (logEvent.Exception is not { } exception || Reason(exception) is not { } reason)
+        {
+            inner.Emit(logEvent);
+            return;
+        }
+
+        var level = logEvent.Level > LogEventLevel.Warning && exception is not OptionsValidationException ? LogEventLevel.Warning : logEvent.Level;
+        var template = Parser.Parse(logEvent.MessageTemplate.Text + ": {FailureReason}");
+        var properties = logEvent.Properties.Select(p => new LogEventProperty(p.Key, p.Value))
+            .Append(new LogEventProperty("FailureReason", new ScalarValue(reason)));
+        inner.Emit(new LogEvent(logEvent.Timestamp, level, null, template, properties, logEvent.TraceId ?? default, logEvent.SpanId ?? default));
+    }
+
+    /// <summary>The one-line reason of an expected failure, or null for anything else.</summary>
+    public static string? Reason(Exception exception)
+    {
+        var chain = new List<Exception>();
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            chain.Add(current);
+        }
+
+        if (chain.OfType<RejectedMessageException>().FirstOrDefault() is { } rejected)
+        {
+            return rejected.Message;
+        }
+
+        if (exception is OptionsValidationException invalid)
+        {
+            // Bad configuration stops the service; the message names the setting, a stack trace adds nothing.
+            return string.Join("; ", invalid.Failures);
+        }
+
+        var connection = chain.FirstOrDefault(e => e is RabbitMqConnectionException or BrokerUnreachableException or ConnectFailureException);
+        if (connection is null)
+        {
+            return null;
+        }
+
+        // The innermost cause says why (refused, timed out, bad credentials); MassTransit's own message names the host:port.
+        var cause = chain[^1];
+        var where = chain.OfType<RabbitMqConnectionException>().FirstOrDefault()?.Message;
+        return where is null || ReferenceEquals(cause, chain[0]) ? cause.Message : $"{where} ({Describe(cause)})";
+    }
+
+    private static string Describe(Exception cause) => cause is SocketException socket ? $"{socket.SocketErrorCode}: {socket.Message}" : cause.Message;
+}
