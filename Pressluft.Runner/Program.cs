@@ -22,6 +22,8 @@ app.Configure(config =>
         .WithDescription("Run the service: on RabbitMQ and PostgreSQL when configured, else the embedded default (in-memory bus, SQLite).");
     config.AddCommand<StatusCommand>("status")
         .WithDescription("Environments, releases with health, recent jobs with error codes; --environment for one environment's history, --watch to follow.");
+    config.AddCommand<JobCommand>("job")
+        .WithDescription("One job: each check's verdict, duration and detail, the error, and the redacted playbook output.");
     config.AddCommand<PublishMutationCommand>("publish-mutation")
         .WithDescription("Publish a MutationCompleted event (for operators and scripts)");
     config.AddCommand<ResetEnvironmentCommand>("reset-environment")

@@ -114,6 +114,9 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
             ["Pressluft:Ledger:Provider"] = nameof(LedgerProvider.Sqlite),
             ["Pressluft:Ledger:ConnectionString"] = $"Data Source={Path.Combine(workDirectory, "pressluft-demo.db")}",
             ["Pressluft:Ledger:MigrateOnStart"] = "true",
+
+            // The demo is self-contained: it does not take the service's HTTP address.
+            ["Pressluft:Http:Enabled"] = "false",
             ["Pressluft:Ansible:Connection"] = "local",
             ["Pressluft:Ansible:SitesRoot"] = site.SitesRoot,
             ["Pressluft:Ansible:WpCliPath"] = wpCli,

@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pressluft.Messaging.Persistence;
+using Pressluft.Runner.Http;
+using Pressluft.Runner.Telemetry;
 using Serilog;
 using Serilog.Configuration;
 using Serilog.Events;
@@ -57,6 +59,13 @@ public static class RunnerHost
         }
 
         builder.Services.AddPressluftBus(configuration, endpoints, endpoints: service);
+        builder.Services.AddPressluftTelemetry(configuration);
+        if (service)
+        {
+            // After the bus: hosted services start in order, and the intake publishes.
+            builder.Services.AddPressluftHttp(configuration);
+        }
+
         builder.Services.Configure<MassTransitHostOptions>(o =>
         {
             o.WaitUntilStarted = true;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Pressluft.Runner.Reporting;
+using Pressluft.Runner.Tests.Support;
 
 namespace Pressluft.Runner.Tests;
 
@@ -12,7 +13,7 @@ public sealed class The_published_contract_schemas
     [TestCaseSource(nameof(Schemas))]
     public void Should_match_the_csharp_types(string file, string generated)
     {
-        var path = Path.Combine(RepositoryRoot(), "docs", "contracts", file);
+        var path = Path.Combine(Repository.Root(), "docs", "contracts", file);
         Assert.That(File.Exists(path), Is.True, $"{path} is missing; run `pressluft schemas docs/contracts`");
         var committed = JsonNode.Parse(File.ReadAllText(path));
         Assert.That(JsonNode.DeepEquals(committed, JsonNode.Parse(generated)), Is.True,
@@ -25,18 +26,5 @@ public sealed class The_published_contract_schemas
         var schema = JsonNode.Parse(ContractSchemas.All().Single(s => s.File == "mutation-completed.schema.json").Schema)!;
         var required = schema["required"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
         Assert.That(required, Is.SupersetOf(new[] { "mutationJobId", "jobType", "siteId", "environmentId", "node", "environmentUrl", "release", "completedAt" }));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Pressluft.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Pressluft.sln not found above the test folder");
     }
 }
