@@ -22,7 +22,14 @@ public sealed class PlaybookRunSpanFilter : IFilter<ConsumeContext>
         }
 
         var (playbook, jobId, environmentId, attempt) = run.Value;
-        using var activity = PressluftTelemetry.Source.StartActivity($"playbook {playbook}", ActivityKind.Internal);
+        // MassTransit names its consume span after the current operation ("health-check receive" -> "health-check
+        // process"), so ours keeps the receive span's operation name and says what it is in its display name.
+        using var activity = PressluftTelemetry.Source.StartActivity(Activity.Current?.OperationName ?? playbook, ActivityKind.Internal);
+        if (activity is not null)
+        {
+            activity.DisplayName = $"playbook {playbook}";
+        }
+
         activity?.SetTag("pressluft.playbook", playbook);
         activity?.SetTag("pressluft.job_id", jobId.ToString());
         activity?.SetTag("pressluft.environment_id", environmentId.ToString());

@@ -24,6 +24,7 @@ public sealed class ServiceWorld : IAsyncDisposable
     public const string ManagementVariable = "PRESSLUFT_TEST_RABBITMQ_MANAGEMENT";
 
     private readonly HttpClient _management;
+    private readonly int _httpPort = Repository.FreePort();
     private IHost? _host;
     private ServiceProvider? _ledger;
 
@@ -74,6 +75,9 @@ public sealed class ServiceWorld : IAsyncDisposable
             ["Pressluft:HealthGate:RollbackDeadline"] = "00:01:30",
             ["Pressluft:Outbox:RelayInterval"] = "00:00:00.200",
             ["Serilog:MinimumLevel:Default"] = "Warning",
+
+            // Each service a test starts listens on a port of its own.
+            ["Pressluft:Http:Url"] = $"http://127.0.0.1:{_httpPort}/",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
