@@ -71,7 +71,11 @@ internal static class CommandSupport
     {
         var overrides = CliSession.HostOverrides();
         overrides["Pressluft:Http:Enabled"] = "false";
-        using var host = RunnerHost.CreateBuilder(overrides, service: route == Route.InProcess, cli: true).Build();
+        var builder = RunnerHost.CreateBuilder(overrides, service: route == Route.InProcess, cli: true);
+
+        // An operator waiting at a prompt hears about an unreachable broker within seconds, not after the service's minute.
+        builder.Services.Configure<MassTransitHostOptions>(o => o.StartTimeout = TimeSpan.FromSeconds(15));
+        using var host = builder.Build();
         await host.StartAsync(cancellationToken);
         try
         {

@@ -11,8 +11,9 @@ namespace Pressluft.Runner.Hosting;
 
 /// <summary>
 /// Failures the service expects and handles are not bugs, so they are logged as one line without a stack trace: a
-/// rejected message (bad input, moved to <c>_error</c> with its reason) at Warning, and each broker connection attempt
-/// that fails (MassTransit retries it) at Warning with the broker's host:port and the reason. Everything else passes
+/// rejected message (bad input, moved to <c>_error</c> with its reason) at Warning, each broker connection attempt
+/// that fails (MassTransit retries it) once, at Warning, with the broker's host:port and the reason, and a cancelled
+/// start or stop. Everything else passes
 /// through untouched. Invalid options at start keep their level but lose the stack as well.
 /// </summary>
 public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
@@ -25,6 +26,13 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
         if (logEvent.Exception is not { } exception || Reason(exception) is not { } reason)
         {
             inner.Emit(logEvent);
+            return;
+        }
+
+        // MassTransit follows each failed connection attempt ("Connection Failed") with a "Retrying" line per endpoint
+        // waiting on that connection; the attempt has been said once already.
+        if (logEvent.MessageTemplate.Text.StartsWith("Retrying", StringComparison.Ordinal) && IsConnectionFailure(exception))
+        {
             return;
         }
 
@@ -55,8 +63,13 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
             return string.Join("; ", invalid.Failures);
         }
 
-        var connection = chain.FirstOrDefault(e => e is RabbitMqConnectionException or BrokerUnreachableException or ConnectFailureException);
-        if (connection is null)
+        if (chain.All(e => e is OperationCanceledException))
+        {
+            // Start or stop cancelled (Ctrl+C, SIGTERM, a start timeout): what was cancelled is in the message.
+            return "cancelled";
+        }
+
+        if (!IsConnectionFailure(exception))
         {
             return null;
         }
@@ -65,6 +78,19 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
         var cause = chain[^1];
         var where = chain.OfType<RabbitMqConnectionException>().FirstOrDefault()?.Message;
         return where is null || ReferenceEquals(cause, chain[0]) ? cause.Message : $"{where} ({Describe(cause)})";
+    }
+
+    private static bool IsConnectionFailure(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is RabbitMqConnectionException or BrokerUnreachableException or ConnectFailureException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string Describe(Exception cause) => cause is SocketException socket ? $"{socket.SocketErrorCode}: {socket.Message}" : cause.Message;
