@@ -54,6 +54,12 @@ public static class ErrorCodes
     /// <summary>A newer mutation of the same environment replaced this gate.</summary>
     public const string GateSuperseded = "GATE_SUPERSEDED";
 
+    /// <summary>The mutation contradicts the ledger (an environment of another site, a release of another environment); nothing was gated.</summary>
+    public const string MutationRejected = "MUTATION_REJECTED";
+
+    /// <summary>A runner refused a job whose values break the boundary rules; nothing ran and nothing was measured.</summary>
+    public const string JobRejected = "JOB_REJECTED";
+
     /// <summary>Every registered code, in registration order.</summary>
     public static IReadOnlyList<ErrorCode> All { get; } =
     [
@@ -73,6 +79,8 @@ public static class ErrorCodes
         new(RollbackNoPriorRelease, false, "No prior or other healthy release to roll back to."),
         new(RollbackVerificationFailed, false, "The restored release failed its health check after the rollback."),
         new(GateSuperseded, false, "A newer mutation of the environment replaced this gate."),
+        new(MutationRejected, false, "The mutation contradicts the ledger; it was recorded as rejected and nothing was gated."),
+        new(JobRejected, false, "A runner refused the job's values; nothing ran and nothing was measured."),
     ];
 
     /// <summary>Looks a code up; null when it is not registered.</summary>

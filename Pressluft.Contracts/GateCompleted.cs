@@ -70,4 +70,7 @@ public static class GateOutcomes
 
     /// <summary>A newer mutation replaced the gate.</summary>
     public const string Superseded = "superseded";
+
+    /// <summary>The mutation contradicted the ledger: recorded with the reason, nothing checked or changed.</summary>
+    public const string Rejected = "rejected";
 }

@@ -30,8 +30,14 @@ public sealed record RollbackRequested
     /// <summary>The release to restore.</summary>
     public required ReleaseRef ToRelease { get; init; }
 
-    /// <summary>Why, written into the marker file of the release being left.</summary>
+    /// <summary>Why, as a registered error code (<see cref="ErrorCodes"/>); the playbook writes it into the marker file of the release being left.</summary>
+    public required string ReasonCode { get; init; }
+
+    /// <summary>Why, in a sentence for the ledger and the logs. Never handed to Ansible: it may quote a node's output.</summary>
     public required string Reason { get; init; }
+
+    /// <summary>The mutation job whose gate asked for the rollback; the playbook writes it into the marker file.</summary>
+    public Guid? MutationJobId { get; init; }
 
     /// <summary>The pre-mutation backup, when there is one (not yet used by the playbook).</summary>
     public string? BackupReference { get; init; }

@@ -1,20 +1,30 @@
 using MassTransit;
 using Pressluft.Contracts;
+using Pressluft.Sagas.Ledger;
+using Pressluft.Sagas.Validation;
 
 namespace Pressluft.Messaging.Bus;
 
 /// <summary>
 /// The front door for <see cref="MutationCompleted"/>: the only endpoint bound to <c>pressluft.mutation-completed</c>.
-/// It accepts MassTransit envelopes and plain JSON from any publisher, lets validation reject bad input into
-/// <c>mutation-intake_error</c>, and forwards a good event to the saga's queue (through the outbox, so exactly the
-/// messages it accepted reach the saga).
+/// It accepts MassTransit envelopes and plain JSON from any publisher. Validation (<see cref="MessageValidationFilter{T}"/>)
+/// has already refused what breaks a field rule; here the event is checked against the ledger (an environment of
+/// another site, a release of another environment), so everything the gate would refuse later is refused now, into
+/// <c>mutation-intake_error</c> with the reason. A good event goes to the saga's queue through the outbox, so exactly
+/// the messages accepted here reach the saga.
 /// </summary>
-public sealed class MutationIntakeConsumer : IConsumer<MutationCompleted>
+public sealed class MutationIntakeConsumer(IReleaseLedger ledger) : IConsumer<MutationCompleted>
 {
     public static readonly Uri SagaQueue = new($"queue:{ReleaseLifecycleSagaDefinition.QueueName}");
 
     public async Task Consume(ConsumeContext<MutationCompleted> context)
     {
+        var conflicts = await ledger.FindConflictsAsync(context.Message, context.CancellationToken);
+        if (conflicts.Count > 0)
+        {
+            throw new RejectedMessageException(nameof(MutationCompleted), conflicts);
+        }
+
         var endpoint = await context.GetSendEndpoint(SagaQueue);
         await endpoint.Send(context.Message, context.CancellationToken);
     }

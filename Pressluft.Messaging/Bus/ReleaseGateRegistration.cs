@@ -13,14 +13,17 @@ namespace Pressluft.Messaging.Bus;
 
 public static class ReleaseGateRegistration
 {
+    /// <summary>Exists only to have <see cref="GuardedConfig"/> created (and so checked) when the host validates its options at start.</summary>
+    private sealed class GuardedConfigStartCheck;
+
     /// <summary>The gate's scoped services (ledger, gate, rollback rules) and its options from <c>Pressluft:HealthGate</c>.</summary>
     public static IServiceCollection AddReleaseGateServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<HealthGateOptions>()
-            .Bind(configuration.GetSection(HealthGateOptions.SectionName))
-            .ValidateDataAnnotations()
-            .Validate(o => o.Operations.Keys.All(JobTypes.IsGated), $"{HealthGateOptions.SectionName}:Operations may only name gated job types ({string.Join(", ", JobTypes.Gated)})")
-            .ValidateOnStart();
+        // The guarded config is read through GuardedConfig, which keeps the last good values on a bad reload. Creating it
+        // checks the values: resolving it while the start-up options are validated stops a host with a bad value before
+        // anything starts, naming the key.
+        services.TryAddSingleton<GuardedConfig>();
+        services.AddOptions<GuardedConfigStartCheck>().Configure<GuardedConfig>((_, _) => { }).ValidateOnStart();
         services.AddOptions<MessagingOptions>()
             .Bind(configuration.GetSection(MessagingOptions.SectionName))
             .ValidateDataAnnotations()

@@ -4,12 +4,14 @@ using Pressluft.Contracts;
 using Pressluft.Messaging.Outbox;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Ledger;
+using Pressluft.Sagas.Validation;
 
 namespace Pressluft.Messaging.Ledger;
 
 /// <summary>
 /// The ledger on the message scope's <see cref="PressluftDbContext"/>. Methods stage changes in the change tracker;
-/// <see cref="SaveChangesAsync"/> writes them together.
+/// <see cref="SaveChangesAsync"/> writes them together. Text that may come from outside (URLs, payloads, error
+/// messages and output, reasons) is stored redacted: the ledger never holds a credential.
 /// </summary>
 public sealed class EfReleaseLedger(PressluftDbContext db, MessageUnitOfWork unitOfWork) : IReleaseLedger
 {
@@ -17,6 +19,40 @@ public sealed class EfReleaseLedger(PressluftDbContext db, MessageUnitOfWork uni
 
     public async Task<bool> GateExistsAsync(Guid mutationJobId, CancellationToken cancellationToken) =>
         await db.Gates.FindAsync([mutationJobId], cancellationToken) is not null;
+
+    public async Task<IReadOnlyList<string>> FindConflictsAsync(MutationCompleted mutation, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var environment = await db.Environments.FindAsync([mutation.EnvironmentId], cancellationToken);
+        if (environment is not null && environment.SiteId != mutation.SiteId)
+        {
+            problems.Add($"environment {mutation.EnvironmentId} belongs to site {environment.SiteId}, not {mutation.SiteId}");
+        }
+
+        foreach (var (field, release) in new[] { ("release", mutation.Release), ("previousRelease", mutation.PreviousRelease) })
+        {
+            if (release is null || await db.Releases.FindAsync([release.Id], cancellationToken) is not { } known)
+            {
+                continue;
+            }
+
+            if (known.EnvironmentId != mutation.EnvironmentId)
+            {
+                problems.Add($"{field} {release.Id} belongs to environment {known.EnvironmentId}, not {mutation.EnvironmentId}");
+            }
+            else if (known.Path != release.Path)
+            {
+                problems.Add($"{field} {release.Id} is recorded at {FieldRules.Quote(known.Path)}, not {FieldRules.Quote(release.Path)} (a release never moves)");
+            }
+        }
+
+        return problems;
+    }
+
+    public async Task<LedgerEnvironment?> FindEnvironmentAsync(Guid environmentId, CancellationToken cancellationToken) =>
+        await db.Environments.FindAsync([environmentId], cancellationToken) is { } environment
+            ? new LedgerEnvironment(environment.Id, environment.SiteId, environment.Status, environment.CurrentReleaseId)
+            : null;
 
     public async Task<MutationRecorded> RecordMutationAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
@@ -50,7 +86,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db, MessageUnitOfWork uni
         }
 
         environment.NodeId = mutation.Node.Id;
-        environment.PreviewUrl = mutation.EnvironmentUrl;
+        environment.PreviewUrl = SecretRedactor.Redact(mutation.EnvironmentUrl);
         if (mutation.EnvironmentSlug is not null)
         {
             environment.Slug = mutation.EnvironmentSlug;
@@ -95,12 +131,13 @@ public sealed class EfReleaseLedger(PressluftDbContext db, MessageUnitOfWork uni
         return Task.CompletedTask;
     }
 
-    public async Task CompleteGateAsync(Guid mutationJobId, string outcome, string? errorCode, DateTime at, CancellationToken cancellationToken)
+    public async Task CompleteGateAsync(Guid mutationJobId, string outcome, string? errorCode, string reason, DateTime at, CancellationToken cancellationToken)
     {
         var gate = await db.Gates.FindAsync([mutationJobId], cancellationToken)
             ?? throw new InvalidOperationException($"No gate for mutation {mutationJobId}.");
         gate.Outcome = outcome;
         gate.ErrorCode = errorCode;
+        gate.Reason = Stored(reason);
         gate.CompletedAt = at;
     }
 
@@ -115,7 +152,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db, MessageUnitOfWork uni
             EnvironmentId = job.EnvironmentId,
             NodeId = job.NodeId,
             MutationJobId = job.MutationJobId,
-            PayloadJson = job.PayloadJson,
+            PayloadJson = SecretRedactor.Redact(job.PayloadJson),
             MaxAttempts = job.MaxAttempts,
             RunAfter = job.QueuedAt,
             CreatedAt = job.QueuedAt,
@@ -182,7 +219,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db, MessageUnitOfWork uni
             ReleaseId = releaseId,
             FromStatus = from,
             ToStatus = to,
-            Reason = Truncate(reason, 2000),
+            Reason = Stored(reason),
             JobId = jobId,
             At = at,
         });
@@ -242,7 +279,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db, MessageUnitOfWork uni
             EnvironmentId = environment.Id,
             FromStatus = from,
             ToStatus = to,
-            Reason = Truncate(reason, 2000),
+            Reason = Stored(reason),
             At = at,
         });
         await FollowEnvironmentsAsync(environment.SiteId, at, cancellationToken);
@@ -315,11 +352,16 @@ public sealed class EfReleaseLedger(PressluftDbContext db, MessageUnitOfWork uni
     private static void SetError(JobRecord job, JobError error)
     {
         job.ErrorCode = error.Code;
-        job.ErrorMessage = Truncate(error.Message, 2000);
-        job.ErrorJson = JsonSerializer.Serialize(error, ErrorJson);
+        job.ErrorMessage = Stored(error.Message);
+        job.ErrorJson = SecretRedactor.Redact(JsonSerializer.Serialize(error, ErrorJson));
     }
 
-    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+    /// <summary>Free text as the ledger keeps it: redacted and at most 2,000 characters.</summary>
+    private static string Stored(string value)
+    {
+        var redacted = SecretRedactor.Redact(value);
+        return redacted.Length <= 2000 ? redacted : redacted[..2000];
+    }
 
     private static LedgerRelease? ToLedger(ReleaseRecord? release) =>
         release is null ? null : new LedgerRelease(release.Id, release.EnvironmentId, release.Path, release.HealthStatus, release.CreatedAt);

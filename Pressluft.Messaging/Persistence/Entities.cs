@@ -100,6 +100,10 @@ public sealed class GateRecord
     public string Mode { get; set; } = "";
     public string? Outcome { get; set; }
     public string? ErrorCode { get; set; }
+
+    /// <summary>Why it ended so, in one sentence (for a rejected mutation: what contradicts the ledger).</summary>
+    public string? Reason { get; set; }
+
     public DateTime StartedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
 }

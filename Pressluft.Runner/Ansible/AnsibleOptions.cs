@@ -21,6 +21,12 @@ public sealed class AnsibleOptions
     /// <summary>Private key Ansible logs in with, when not the SSH agent's default.</summary>
     public string? SshPrivateKeyFile { get; set; }
 
+    /// <summary>
+    /// Where job folders (inventory, variables, result) are made; a private folder under the system's temp folder
+    /// when empty. Leftovers of a killed runner are removed at the next start.
+    /// </summary>
+    public string? JobsDirectory { get; set; }
+
     /// <summary>Where sites live on the nodes: <c>&lt;root&gt;/&lt;site id&gt;/releases/…</c> and <c>current</c>.</summary>
     [Required]
     public string SitesRoot { get; set; } = "/var/www/sites";

@@ -1,21 +1,20 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using CliWrap;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pressluft.Sagas.Validation;
 
 namespace Pressluft.Runner.Ansible;
 
 /// <summary>
-/// Runs one playbook for one job: a private temp directory (0700) with the inventory and a 0600 extra-vars file,
-/// ansible-playbook started with an argument list (never a shell string) and ANSIBLE_CONFIG set, the whole process
-/// tree killed at the timeout, a redacted 10 KB output tail, the result file read back, and the directory removed.
+/// Runs one playbook for one job: a private job folder (0700) with the inventory and a 0600 extra-vars file, both
+/// written by <see cref="AnsibleData"/> so Ansible takes every value as data, never as a template; ansible-playbook
+/// started with an argument list (never a shell string) and ANSIBLE_CONFIG set, the whole process tree killed at the
+/// timeout, a redacted 10 KB output tail, the result file read back, and the folder removed.
 /// </summary>
-public sealed partial class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> options, ILogger<AnsiblePlaybookRunner> logger)
+public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> options, ILogger<AnsiblePlaybookRunner> logger)
 {
-    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     public async Task<PlaybookOutcome> RunAsync(PlaybookRequest request, CancellationToken cancellationToken)
@@ -29,16 +28,30 @@ public sealed partial class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions
             throw new FileNotFoundException($"Playbook {request.Playbook} not found under {ansibleDirectory}/playbooks", playbook);
         }
 
-        var workDirectory = Directory.CreateTempSubdirectory($"pressluft-job-{request.JobId:N}-").FullName;
+        var node = request.Node;
+        var problems = new[]
+        {
+            FieldRules.Hostname("node.hostname", node.Hostname), FieldRules.SshUser("node.sshUser", node.SshUser), FieldRules.Port("node.sshPort", node.SshPort),
+        }.OfType<string>().ToList();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException($"Job {request.JobId} refused: {string.Join("; ", problems)}", nameof(request));
+        }
+
+        var workDirectory = JobFolders.Create(settings, request.JobId);
         try
         {
-            File.SetUnixFileMode(workDirectory, PrivateDirectory);
-            var inventoryPath = Path.Combine(workDirectory, "inventory.ini");
-            var extraVarsPath = Path.Combine(workDirectory, "extra-vars.json");
+            var inventoryPath = Path.Combine(workDirectory, "inventory.yml");
+            var extraVarsPath = Path.Combine(workDirectory, "extra-vars.yml");
             var resultPath = Path.Combine(workDirectory, "result.json");
             WritePrivateFile(inventoryPath, Inventory(request, settings));
             var extraVars = new Dictionary<string, object?>(request.ExtraVars) { [request.ResultVariable] = resultPath };
-            WritePrivateFile(extraVarsPath, JsonSerializer.Serialize(extraVars));
+            if (settings.Connection != "local" && !string.IsNullOrWhiteSpace(settings.SshPrivateKeyFile))
+            {
+                extraVars["ansible_ssh_private_key_file"] = settings.SshPrivateKeyFile;
+            }
+
+            WritePrivateFile(extraVarsPath, AnsibleData.ToYaml(extraVars));
 
             var tail = new OutputTail();
             var command = Cli.Wrap(settings.AnsiblePlaybookPath)
@@ -103,43 +116,30 @@ public sealed partial class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions
         logger.LogDebug("Job {JobId} | {Line}", request.JobId, redacted);
     }
 
+    // One host in the [target] group. Its values pass the field rules and are written like every other variable: as data.
     private static string Inventory(PlaybookRequest request, AnsibleOptions settings)
     {
-        var node = request.Node;
-        if (!HostName().IsMatch(node.Hostname))
+        var host = new Dictionary<string, object?>
         {
-            throw new ArgumentException($"Node host name '{node.Hostname}' is not a host name or address", nameof(request));
-        }
-
-        if (!UserName().IsMatch(node.SshUser))
-        {
-            throw new ArgumentException($"Node SSH user '{node.SshUser}' is not a valid user name", nameof(request));
-        }
-
-        if (node.SshPort is < 1 or > 65535)
-        {
-            throw new ArgumentException($"Node SSH port {node.SshPort} is out of range", nameof(request));
-        }
-
-        var line = new StringBuilder("node")
-            .Append(" ansible_host=").Append(node.Hostname)
-            .Append(" ansible_port=").Append(node.SshPort)
-            .Append(" ansible_user=").Append(node.SshUser);
+            ["ansible_host"] = request.Node.Hostname,
+            ["ansible_port"] = request.Node.SshPort,
+            ["ansible_user"] = request.Node.SshUser,
+        };
         if (settings.Connection == "local")
         {
-            line.Append(" ansible_connection=local");
+            host["ansible_connection"] = "local";
         }
-        else if (!string.IsNullOrWhiteSpace(settings.SshPrivateKeyFile))
+
+        return AnsibleData.ToYaml(new Dictionary<string, object?>
         {
-            if (settings.SshPrivateKeyFile.Any(char.IsWhiteSpace))
+            ["all"] = new Dictionary<string, object?>
             {
-                throw new ArgumentException("The SSH private key path must not contain white space", nameof(settings));
-            }
-
-            line.Append(" ansible_ssh_private_key_file=").Append(settings.SshPrivateKeyFile);
-        }
-
-        return $"[target]\n{line}\n";
+                ["children"] = new Dictionary<string, object?>
+                {
+                    ["target"] = new Dictionary<string, object?> { ["hosts"] = new Dictionary<string, object?> { ["node"] = host } },
+                },
+            },
+        });
     }
 
     private static void WritePrivateFile(string path, string contents)
@@ -152,10 +152,4 @@ public sealed partial class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions
 
         File.SetUnixFileMode(path, PrivateFile);
     }
-
-    [GeneratedRegex(@"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9a-fA-F:]+$")]
-    private static partial Regex HostName();
-
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")]
-    private static partial Regex UserName();
 }

@@ -41,6 +41,24 @@ public sealed class HealthCheckConsumer(
             StartedAt = clock.GetUtcNow(),
         });
 
+        var problems = JobRules.Check(request, settings);
+        if (problems.Count > 0)
+        {
+            var reason = string.Join("; ", problems);
+            logger.LogWarning("Health check {JobId} of environment {EnvironmentId} refused ({Code}): {Reason}",
+                request.JobId, request.EnvironmentId, ErrorCodes.JobRejected, reason);
+            await context.Publish(new HealthCheckFailed
+            {
+                JobId = request.JobId,
+                Attempt = request.Attempt,
+                EnvironmentId = request.EnvironmentId,
+                Verdict = HealthVerdicts.Inconclusive,
+                Error = new JobError { Code = ErrorCodes.JobRejected, Message = $"Refused by the runner, nothing ran: {reason}", Retryable = false },
+                CompletedAt = clock.GetUtcNow(),
+            });
+            return;
+        }
+
         if (settings.WarmUpDelay > TimeSpan.Zero)
         {
             await Task.Delay(settings.WarmUpDelay, clock, context.CancellationToken);

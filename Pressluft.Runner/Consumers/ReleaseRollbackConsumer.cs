@@ -33,13 +33,31 @@ public sealed class ReleaseRollbackConsumer(
             StartedAt = clock.GetUtcNow(),
         });
 
+        var problems = JobRules.Check(request, settings);
+        if (problems.Count > 0)
+        {
+            var refusal = string.Join("; ", problems);
+            logger.LogWarning("Rollback {JobId} of environment {EnvironmentId} refused ({Code}): {Reason}",
+                request.JobId, request.EnvironmentId, ErrorCodes.JobRejected, refusal);
+            await context.Publish(new RollbackFailed
+            {
+                JobId = request.JobId,
+                EnvironmentId = request.EnvironmentId,
+                Error = new JobError { Code = ErrorCodes.JobRejected, Message = $"Refused by the runner, nothing ran: {refusal}" },
+                CompletedAt = clock.GetUtcNow(),
+            });
+            return;
+        }
+
         var variables = JobVariables.Common(request.JobId, request.SiteId, request.SiteSlug, request.EnvironmentId, request.EnvironmentSlug,
             request.EnvironmentType, request.Node);
         variables["sites_root"] = settings.SitesRoot;
         variables["release_path"] = request.ToRelease.Path;
         variables["rollback_from_path"] = request.FromRelease.Path;
-        variables["rollback_reason"] = request.Reason;
+        // Codes and ids only: the reason sentence may quote a node's output, so it never reaches a playbook.
+        variables["rollback_reason_code"] = request.ReasonCode;
         variables["rollback_job_id"] = request.JobId.ToString();
+        variables["rollback_mutation_job_id"] = request.MutationJobId?.ToString() ?? "";
         variables["rollback_reload_services"] = settings.ReloadServices;
         variables["rollback_fastcgi_cache_path"] = settings.FastCgiCachePath ?? "";
 

@@ -6,7 +6,9 @@ namespace Pressluft.Runner.Demo;
 
 /// <summary>
 /// Stands in for nginx and PHP on a local node: serves <c>&lt;site&gt;/current/index.html</c> on 127.0.0.1. A release
-/// that holds a <c>.status</c> file answers with that HTTP status instead, so a broken release can be simulated.
+/// that holds a <c>.status</c> file answers with that HTTP status instead, so a broken release can be simulated;
+/// <c>.reason</c> sets the status line's reason phrase and <c>.headers</c> adds <c>Name: value</c> header lines (what a
+/// tenant's site may send back, to test that it stays data).
 /// It resolves <c>current</c> on every request, so a rollback is visible at once.
 /// </summary>
 public sealed class LocalSiteServer : IAsyncDisposable
@@ -56,6 +58,20 @@ public sealed class LocalSiteServer : IAsyncDisposable
 
             var bytes = Encoding.UTF8.GetBytes(body);
             context.Response.StatusCode = status;
+            if (File.Exists(Path.Combine(current, ".reason")))
+            {
+                context.Response.StatusDescription = File.ReadAllText(Path.Combine(current, ".reason")).Trim();
+            }
+
+            if (File.Exists(Path.Combine(current, ".headers")))
+            {
+                foreach (var line in File.ReadAllLines(Path.Combine(current, ".headers")).Where(l => l.Contains(':', StringComparison.Ordinal)))
+                {
+                    var colon = line.IndexOf(':', StringComparison.Ordinal);
+                    context.Response.Headers.Add(line[..colon].Trim(), line[(colon + 1)..].Trim());
+                }
+            }
+
             context.Response.ContentType = "text/html; charset=utf-8";
             context.Response.ContentLength64 = bytes.Length;
             try

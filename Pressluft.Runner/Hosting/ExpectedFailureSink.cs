@@ -38,8 +38,9 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
 
         var level = logEvent.Level > LogEventLevel.Warning && exception is not OptionsValidationException ? LogEventLevel.Warning : logEvent.Level;
         var template = Parser.Parse(logEvent.MessageTemplate.Text + ": {FailureReason}");
+        // The redaction enricher has seen the properties, not the exception: the reason is redacted here.
         var properties = logEvent.Properties.Select(p => new LogEventProperty(p.Key, p.Value))
-            .Append(new LogEventProperty("FailureReason", new ScalarValue(reason)));
+            .Append(new LogEventProperty("FailureReason", new ScalarValue(SecretRedactor.Redact(reason))));
         inner.Emit(new LogEvent(logEvent.Timestamp, level, null, template, properties, logEvent.TraceId ?? default, logEvent.SpanId ?? default));
     }
 

@@ -6,30 +6,22 @@ using Pressluft.Sagas.Validation;
 namespace Pressluft.Runner.Hosting;
 
 /// <summary>
-/// Release paths must name a release directory of the event's own site: <c>&lt;sites root&gt;/&lt;site id&gt;/releases/&lt;name&gt;</c>,
-/// written plainly (no <c>..</c>, <c>.</c> or doubled slashes). The rollback playbook checks again on the node that the
-/// target is a real directory and not a symlink.
+/// Release paths must name a release directory of the event's own site under the configured sites root
+/// (<see cref="FieldRules.ReleasePath"/>). The rollback playbook checks again on the node that the target is a real
+/// directory and not a symlink.
 /// </summary>
 public sealed class ReleasePathValidator(IOptionsMonitor<AnsibleOptions> options) : IMessageValidator<MutationCompleted>
 {
     public IEnumerable<string> Validate(MutationCompleted message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var releases = $"{options.CurrentValue.SitesRoot.TrimEnd('/')}/{message.SiteId}/releases/";
-        foreach (var (name, release) in new[] { ("release", message.Release), ("previousRelease", message.PreviousRelease) })
+        var sitesRoot = options.CurrentValue.SitesRoot;
+        foreach (var (field, release) in new[] { ("release.path", message.Release), ("previousRelease.path", message.PreviousRelease) })
         {
-            if (release?.Path is not { } path)
+            if (release?.Path is { } path && FieldRules.ReleasePath(field, path, sitesRoot, message.SiteId) is { } problem)
             {
-                continue;
-            }
-
-            var leaf = path.StartsWith(releases, StringComparison.Ordinal) ? path[releases.Length..] : null;
-            if (leaf is null || leaf.Length == 0 || leaf.Contains('/', StringComparison.Ordinal) || leaf is "." or ".." || path.Any(char.IsControl))
-            {
-                yield return $"{name}.path '{Truncate(path)}' is not a release directory of site {message.SiteId} (expected {releases}<release>)";
+                yield return problem;
             }
         }
     }
-
-    private static string Truncate(string value) => value.Length <= 200 ? value : value[..200] + "…";
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pressluft.Messaging.Persistence;
+using Pressluft.Runner.Ansible;
 using Pressluft.Runner.Http;
 using Pressluft.Runner.Telemetry;
 using Serilog;
@@ -37,7 +38,7 @@ public static class RunnerHost
         var configuration = builder.Configuration;
         builder.Services.AddSerilog((_, logger) =>
         {
-            logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext();
+            logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext().Enrich.With<SecretRedactionEnricher>();
             LogEventLevel? toStandardError = cli ? LogEventLevel.Verbose : null;
             if (string.Equals(configuration["Pressluft:Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
             {
@@ -56,6 +57,11 @@ public static class RunnerHost
         if (service && ledger.MigrateOnStart)
         {
             builder.Services.AddHostedService<LedgerMigrator>();
+        }
+
+        if (service)
+        {
+            builder.Services.AddHostedService<JobFolderCleanup>();
         }
 
         builder.Services.AddPressluftBus(configuration, endpoints, endpoints: service);

@@ -55,6 +55,7 @@ public static class RunnerRegistration
             .ValidateOnStart();
         return services.AddMassTransit(x =>
         {
+            x.ConfigureUsageTelemetryOptions(o => o.Enabled = transport.MassTransitUsageTelemetry);
             if (endpoints)
             {
                 x.AddPressluftEndpoints();

@@ -30,6 +30,12 @@ public sealed class TransportOptions : IValidatableObject
     [Range(1, 256)]
     public int ConcurrentMessageLimit { get; set; } = 8;
 
+    /// <summary>
+    /// MassTransit's anonymous usage telemetry, which reports to a public host every few minutes. Off unless turned on
+    /// here: a control plane does not phone home, and offline it would log a stack trace each time.
+    /// </summary>
+    public bool MassTransitUsageTelemetry { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Kind != TransportKind.RabbitMq)

@@ -20,7 +20,7 @@ public static class LedgerQueries
         DateTime? FinishedAt);
 
     public sealed record GateRow(Guid MutationJobId, string MutationJobType, Guid ReleaseId, string Mode, string? Outcome, string? ErrorCode, DateTime StartedAt,
-        DateTime? CompletedAt);
+        DateTime? CompletedAt, string? Reason);
 
     public sealed record ChangeRow(DateTime At, string Kind, string From, string To, string Reason);
 
@@ -62,7 +62,7 @@ public static class LedgerQueries
         return new History(
             environment,
             releases.Select(r => new ReleaseRow(r.Id, Path.GetFileName(r.Path), r.Path, r.HealthStatus, r.Id == environment.CurrentReleaseId, r.CreatedAt)).ToList(),
-            gates.Select(g => new GateRow(g.MutationJobId, g.MutationJobType, g.ReleaseId, g.Mode, g.Outcome, g.ErrorCode, g.StartedAt, g.CompletedAt)).ToList(),
+            gates.Select(g => new GateRow(g.MutationJobId, g.MutationJobType, g.ReleaseId, g.Mode, g.Outcome, g.ErrorCode, g.StartedAt, g.CompletedAt, g.Reason)).ToList(),
             jobs.Select(ToRow).ToList(),
             changes);
     }

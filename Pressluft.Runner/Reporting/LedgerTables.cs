@@ -57,11 +57,11 @@ public static class LedgerTables
 
         var gates = new Table().Title("[bold]Gates[/]").AddColumns("started", "type");
         gates.AddColumn(Id("mutation job id"));
-        gates.AddColumns("mode", "outcome", "code");
+        gates.AddColumns("mode", "outcome", "code", "why");
         foreach (var g in history.Gates)
         {
             gates.AddRow(Time(g.StartedAt), Markup.Escape(g.MutationJobType), g.MutationJobId.ToString(), Markup.Escape(g.Mode), StatusMarkup.For(g.Outcome ?? "running"),
-                Markup.Escape(g.ErrorCode ?? "-"));
+                Markup.Escape(g.ErrorCode ?? "-"), Markup.Escape(g.Reason ?? ""));
         }
 
         var changes = new Table().Title("[bold]History[/]").AddColumns("at", "what", "from", "to", "why");

@@ -1,11 +1,13 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Pressluft.Contracts;
 
 namespace Pressluft.Sagas.Gate;
 
 /// <summary>
-/// <c>Pressluft:HealthGate</c>: the guarded config and the gate's timing. Read through
-/// <c>IOptionsMonitor</c> when each event is handled, so a change applies to the next gate without a restart.
+/// <c>Pressluft:HealthGate</c>: the guarded config and the gate's timing. <see cref="GuardedConfig"/> holds the values
+/// in force: checked at start (a bad value stops the service) and on every reload (a bad value is refused and the
+/// previous values stay), so a change applies to the next gate without a restart.
 /// </summary>
 public sealed class HealthGateOptions
 {
@@ -33,15 +35,65 @@ public sealed class HealthGateOptions
     /// <summary>What an inconclusive check does once its retries are spent.</summary>
     public ExhaustedInconclusivePolicy WhenInconclusive { get; set; } = ExhaustedInconclusivePolicy.RollBack;
 
-    /// <summary>The mode for <paramref name="jobType"/>, <see cref="GateModes.Enforce"/> when not configured.</summary>
+    /// <summary>How far in the future a mutation's <c>completedAt</c> may lie (publishers' clocks drift a little).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ClockSkewAllowance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The mode for <paramref name="jobType"/>, <see cref="GateMode.Enforce"/> when not configured.</summary>
     public GateMode ModeFor(string jobType) =>
-        Operations.TryGetValue(jobType, out var operation) ? operation.Mode : GateMode.Enforce;
+        Operations.TryGetValue(jobType, out var operation) && TryParseMode(operation.Mode, out var mode) ? mode : GateMode.Enforce;
+
+    /// <summary>Every problem with these values, each naming its configuration key; empty when they are good.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        foreach (var (jobType, operation) in Operations.OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            var key = $"{SectionName}:Operations:{jobType}";
+            if (!JobTypes.IsGated(jobType))
+            {
+                problems.Add($"{key} names a job type that is not gated (expected one of {string.Join(", ", JobTypes.Gated)})");
+            }
+
+            if (!TryParseMode(operation.Mode, out _))
+            {
+                problems.Add($"{key}:Mode is '{operation.Mode}'; expected exactly {GateModes.Enforce}, {GateModes.ReportOnly} or {GateModes.Disabled}");
+            }
+        }
+
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        problems.AddRange(results.Select(r => $"{SectionName}:{string.Join(", ", r.MemberNames)}: {r.ErrorMessage}"));
+        if (!Enum.IsDefined(WhenInconclusive))
+        {
+            problems.Add($"{SectionName}:WhenInconclusive is {((int)WhenInconclusive).ToString(CultureInfo.InvariantCulture)}; expected RollBack or HoldFailed");
+        }
+
+        return problems;
+    }
+
+    /// <summary>The modes in force, one per gated job type, for the log.</summary>
+    public string DescribeModes() => string.Join(", ", JobTypes.Gated.Select(t => $"{t}={ModeFor(t)}"));
+
+    // Exact names only: a case slip such as "Reportonly" is as likely a typo as "Disable", and the operator must hear of it.
+    private static bool TryParseMode(string? value, out GateMode mode)
+    {
+        mode = value switch
+        {
+            GateModes.Enforce => GateMode.Enforce,
+            GateModes.ReportOnly => GateMode.ReportOnly,
+            GateModes.Disabled => GateMode.Disabled,
+            _ => (GateMode)(-1),
+        };
+        return Enum.IsDefined(mode);
+    }
 }
 
 /// <summary><c>Pressluft:HealthGate:Operations:&lt;job_type&gt;</c>.</summary>
 public sealed class GatedOperationOptions
 {
-    public GateMode Mode { get; set; } = GateMode.Enforce;
+    /// <summary><c>Enforce</c>, <c>ReportOnly</c> or <c>Disabled</c>, spelled exactly.</summary>
+    public string Mode { get; set; } = GateModes.Enforce;
 }
 
 /// <summary>The guarded-config mode of a gated operation; names match <see cref="GateModes"/>.</summary>

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Pressluft.Contracts;
 using Pressluft.Sagas.Ledger;
 using Pressluft.Sagas.Messages;
@@ -16,7 +15,7 @@ namespace Pressluft.Sagas.Gate;
 public sealed class ReleaseGate(
     IReleaseLedger ledger,
     RollbackTargetSelector rollbackTargets,
-    IOptionsMonitor<HealthGateOptions> options,
+    GuardedConfig config,
     TimeProvider clock,
     ILogger<ReleaseGate> logger)
 {
@@ -40,6 +39,13 @@ public sealed class ReleaseGate(
             return GateStep.Stay;
         }
 
+        var conflicts = await ledger.FindConflictsAsync(mutation, ct);
+        if (conflicts.Count > 0)
+        {
+            await RejectAsync(context, conflicts);
+            return GateStep.Stay;
+        }
+
         var completedAt = mutation.CompletedAt.UtcDateTime;
         if (saga.MutationJobId != Guid.Empty && completedAt < saga.MutationCompletedAt)
         {
@@ -58,7 +64,7 @@ public sealed class ReleaseGate(
         var recorded = await ledger.RecordMutationAsync(mutation, ct);
         await PublishAsync(context, recorded.StatusChange);
 
-        var mode = options.CurrentValue.ModeFor(mutation.JobType);
+        var mode = config.Current.ModeFor(mutation.JobType);
         saga.SiteId = mutation.SiteId;
         saga.SiteSlug = mutation.SiteSlug;
         saga.EnvironmentSlug = mutation.EnvironmentSlug;
@@ -139,7 +145,7 @@ public sealed class ReleaseGate(
         HandleUnpassedCheckAsync(context, HealthVerdicts.Inconclusive, new JobError
         {
             Code = ErrorCodes.HealthCheckTimeout,
-            Message = $"No health check answer for attempt {context.Message.Attempt} within {options.CurrentValue.HealthCheckDeadline}.",
+            Message = $"No health check answer for attempt {context.Message.Attempt} within {config.Current.HealthCheckDeadline}.",
             Retryable = true,
         }, verifying);
 
@@ -182,7 +188,7 @@ public sealed class ReleaseGate(
         FailRollbackAsync(context, new JobError
         {
             Code = ErrorCodes.RollbackTimeout,
-            Message = $"No rollback answer within {options.CurrentValue.RollbackDeadline}.",
+            Message = $"No rollback answer within {config.Current.RollbackDeadline}.",
         });
 
     public async Task<GateStep> ResetAsync(BehaviorContext<ReleaseLifecycleState, ResetEnvironment> context)
@@ -201,10 +207,12 @@ public sealed class ReleaseGate(
     {
         var saga = context.Saga;
         var ct = context.CancellationToken;
-        var settings = options.CurrentValue;
+        var settings = config.Current;
         var jobId = saga.CurrentJobId!.Value;
 
-        if (verdict != HealthVerdicts.Failed && saga.Attempt <= settings.InconclusiveRetries)
+        // A runner that refused the job (JOB_REJECTED) will refuse it again, and it measured nothing: no retry, no verdict.
+        var refused = error.Code == ErrorCodes.JobRejected;
+        if (verdict != HealthVerdicts.Failed && !refused && saga.Attempt <= settings.InconclusiveRetries)
         {
             await ledger.RecordAttemptErrorAsync(jobId, saga.Attempt, error, ct);
             logger.LogWarning("Health check {JobId} of environment {EnvironmentId} inconclusive on attempt {Attempt} ({Code}); retrying in {Delay}",
@@ -218,7 +226,7 @@ public sealed class ReleaseGate(
 
         var measuredBad = verdict == HealthVerdicts.Failed;
         var checkCode = measuredBad ? ErrorCodes.HealthCheckFailed
-            : error.Code is ErrorCodes.HealthCheckTimeout ? ErrorCodes.HealthCheckTimeout
+            : error.Code is ErrorCodes.HealthCheckTimeout or ErrorCodes.JobRejected ? error.Code
             : ErrorCodes.HealthCheckInconclusive;
         var code = verifying ? ErrorCodes.RollbackVerificationFailed : checkCode;
         var jobError = error with
@@ -230,7 +238,7 @@ public sealed class ReleaseGate(
         };
         await ledger.FailJobAsync(jobId, jobError, Now, ct);
 
-        var treatAsFailed = measuredBad || settings.WhenInconclusive == ExhaustedInconclusivePolicy.RollBack;
+        var treatAsFailed = measuredBad || (!refused && settings.WhenInconclusive == ExhaustedInconclusivePolicy.RollBack);
         var checkedRelease = verifying ? saga.RollbackTargetId!.Value : saga.ReleaseId;
         if (treatAsFailed)
         {
@@ -247,7 +255,7 @@ public sealed class ReleaseGate(
         if (!treatAsFailed)
         {
             return await CompleteAsync(context, GateOutcomes.Failed, code, EnvironmentStatuses.Failed,
-                $"health check {code} after every retry; held for an operator");
+                refused ? $"health check {code}: {error.Message}; held for an operator" : $"health check {code} after every retry; held for an operator");
         }
 
         if (saga.GateMode == nameof(GateMode.ReportOnly))
@@ -290,7 +298,7 @@ public sealed class ReleaseGate(
         saga.CurrentJobId = jobId;
         saga.CurrentJobType = JobTypes.ReleaseRollback;
         saga.Attempt = 1;
-        var deadline = options.CurrentValue.RollbackDeadline;
+        var deadline = config.Current.RollbackDeadline;
         saga.DeadlineAt = Now + deadline;
 
         logger.LogWarning("Rolling environment {EnvironmentId} back from release {FromReleaseId} to {ToReleaseId} (job {JobId}): {Reason}",
@@ -306,7 +314,9 @@ public sealed class ReleaseGate(
             Node = Node(saga),
             FromRelease = from,
             ToRelease = new ReleaseRef { Id = target.Id, Path = target.Path },
+            ReasonCode = cause,
             Reason = reason,
+            MutationJobId = saga.MutationJobId,
             BackupReference = saga.BackupReference,
         }, ct);
         await context.ScheduleSend(context.ReceiveContext.InputAddress, deadline,
@@ -332,7 +342,7 @@ public sealed class ReleaseGate(
         var jobId = NewId.NextGuid();
         var release = new ReleaseRef { Id = releaseId, Path = releasePath };
         await ledger.QueueJobAsync(new JobQueued(jobId, JobTypes.HealthCheck, saga.SiteId, saga.CorrelationId, saga.NodeId, saga.MutationJobId,
-            1 + options.CurrentValue.InconclusiveRetries,
+            1 + config.Current.InconclusiveRetries,
             JsonSerializer.Serialize(new { purpose, release, url = saga.EnvironmentUrl, mode = saga.GateMode }, PayloadJson), Now), context.CancellationToken);
         saga.CurrentJobId = jobId;
         saga.CurrentJobType = JobTypes.HealthCheck;
@@ -344,7 +354,7 @@ public sealed class ReleaseGate(
         where T : class
     {
         var saga = context.Saga;
-        var deadline = options.CurrentValue.HealthCheckDeadline;
+        var deadline = config.Current.HealthCheckDeadline;
         saga.DeadlineAt = Now + deadline;
         await context.Publish(new HealthCheckRequested
         {
@@ -364,6 +374,38 @@ public sealed class ReleaseGate(
             new HealthCheckDeadlineExpired { EnvironmentId = saga.CorrelationId, JobId = saga.CurrentJobId!.Value, Attempt = saga.Attempt });
     }
 
+    /// <summary>
+    /// A mutation that contradicts the ledger (normally refused at the intake; this catches two events racing past it):
+    /// recorded as a rejected gate with the reason, and nothing else changes.
+    /// </summary>
+    private async Task RejectAsync(BehaviorContext<ReleaseLifecycleState, MutationCompleted> context, IReadOnlyList<string> conflicts)
+    {
+        var mutation = context.Message;
+        var ct = context.CancellationToken;
+        var reason = string.Join("; ", conflicts);
+        var mode = config.Current.ModeFor(mutation.JobType).ToString();
+        logger.LogWarning("Mutation {MutationJobId} of environment {EnvironmentId} rejected ({Code}): {Reason}",
+            mutation.MutationJobId, mutation.EnvironmentId, ErrorCodes.MutationRejected, reason);
+        await ledger.StartGateAsync(new GateStart(mutation.MutationJobId, mutation.JobType, mutation.SiteId, mutation.EnvironmentId, mutation.Release.Id, mode, Now), ct);
+        await ledger.CompleteGateAsync(mutation.MutationJobId, GateOutcomes.Rejected, ErrorCodes.MutationRejected, reason, Now, ct);
+        var environment = await ledger.FindEnvironmentAsync(mutation.EnvironmentId, ct);
+        await context.Publish(new GateCompleted
+        {
+            MutationJobId = mutation.MutationJobId,
+            MutationJobType = mutation.JobType,
+            EnvironmentId = mutation.EnvironmentId,
+            SiteId = mutation.SiteId,
+            ReleaseId = mutation.Release.Id,
+            Mode = mode,
+            Outcome = GateOutcomes.Rejected,
+            ErrorCode = ErrorCodes.MutationRejected,
+            CurrentReleaseId = environment?.CurrentReleaseId,
+            EnvironmentStatus = environment?.Status ?? EnvironmentStatuses.Active,
+            CompletedAt = clock.GetUtcNow(),
+        }, ct);
+        GateMetrics.GatesCompleted.Add(1, new KeyValuePair<string, object?>("outcome", GateOutcomes.Rejected));
+    }
+
     private async Task SupersedeAsync(BehaviorContext<ReleaseLifecycleState, MutationCompleted> context, Guid newMutationJobId)
     {
         var saga = context.Saga;
@@ -379,7 +421,7 @@ public sealed class ReleaseGate(
             }, Now, ct);
         }
 
-        await ledger.CompleteGateAsync(saga.MutationJobId, GateOutcomes.Superseded, ErrorCodes.GateSuperseded, Now, ct);
+        await ledger.CompleteGateAsync(saga.MutationJobId, GateOutcomes.Superseded, ErrorCodes.GateSuperseded, $"superseded by mutation {newMutationJobId}", Now, ct);
         await context.Publish(GateCompletedEvent(saga, GateOutcomes.Superseded, ErrorCodes.GateSuperseded, EnvironmentStatuses.InProgressFor(saga.MutationJobType)), ct);
         GateMetrics.GatesCompleted.Add(1, new KeyValuePair<string, object?>("outcome", GateOutcomes.Superseded));
     }
@@ -390,7 +432,7 @@ public sealed class ReleaseGate(
         var saga = context.Saga;
         var ct = context.CancellationToken;
         await PublishAsync(context, await ledger.ChangeEnvironmentStatusAsync(saga.CorrelationId, environmentStatus, reason, Now, ct));
-        await ledger.CompleteGateAsync(saga.MutationJobId, outcome, errorCode, Now, ct);
+        await ledger.CompleteGateAsync(saga.MutationJobId, outcome, errorCode, reason, Now, ct);
         await context.Publish(GateCompletedEvent(saga, outcome, errorCode, environmentStatus), ct);
         GateMetrics.GatesCompleted.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 

@@ -13,6 +13,15 @@ public interface IReleaseLedger
     Task<bool> GateExistsAsync(Guid mutationJobId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// What in <paramref name="mutation"/> contradicts the ledger, one sentence each: an environment recorded under
+    /// another site, a release recorded under another environment or with another path. Empty when it fits.
+    /// </summary>
+    Task<IReadOnlyList<string>> FindConflictsAsync(MutationCompleted mutation, CancellationToken cancellationToken);
+
+    /// <summary>The environment's status and current release, when the ledger knows it.</summary>
+    Task<LedgerEnvironment?> FindEnvironmentAsync(Guid environmentId, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Records the mutation: upserts site, environment and releases, makes <see cref="MutationCompleted.Release"/>
     /// current and puts the environment in the mutation's in-progress status.
     /// </summary>
@@ -25,7 +34,8 @@ public interface IReleaseLedger
 
     Task StartGateAsync(GateStart gate, CancellationToken cancellationToken);
 
-    Task CompleteGateAsync(Guid mutationJobId, string outcome, string? errorCode, DateTime at, CancellationToken cancellationToken);
+    /// <summary>Records how the gate ended and why, in one sentence.</summary>
+    Task CompleteGateAsync(Guid mutationJobId, string outcome, string? errorCode, string reason, DateTime at, CancellationToken cancellationToken);
 
     Task QueueJobAsync(JobQueued job, CancellationToken cancellationToken);
 
@@ -53,6 +63,9 @@ public interface IReleaseLedger
 
 /// <summary>A release as the ledger knows it.</summary>
 public sealed record LedgerRelease(Guid Id, Guid EnvironmentId, string Path, string HealthStatus, DateTime CreatedAt);
+
+/// <summary>An environment as the ledger knows it.</summary>
+public sealed record LedgerEnvironment(Guid Id, Guid SiteId, string Status, Guid? CurrentReleaseId);
 
 /// <summary>What recording a mutation found and changed.</summary>
 /// <param name="PreviousCurrentReleaseId">The environment's current release before the mutation, if any.</param>

@@ -64,27 +64,63 @@ public sealed class When_a_rollback_target_is_not_a_release_of_the_site
         yield return new TestCaseData("../../outside").SetName("a path that climbs out of releases/");
         yield return new TestCaseData("/etc").SetName("a directory outside the sites root");
         yield return new TestCaseData("{other-site}").SetName("a release of another site");
-        yield return new TestCaseData("{missing}").SetName("a release directory that does not exist");
     }
 
+    // The runner refuses these by the field rules before Ansible starts; the playbook must refuse them on its own too,
+    // should a request ever reach it another way.
     [TestCaseSource(nameof(Targets))]
-    public async Task Should_refuse_it_and_leave_current_untouched(string target)
+    public async Task Should_be_refused_by_the_runner_without_running_anything(string target)
     {
         await using var world = AnsibleWorld.Create();
         var broken = world.Site.AddRelease("r2", httpStatus: 500);
         world.Site.MakeCurrent(broken);
-        var other = new Demo.LocalSite(world.SitesRoot).AddRelease("r1");
-        var path = target switch
-        {
-            "{other-site}" => other.Path,
-            "{missing}" => Path.Combine(world.Site.SitePath, "releases", "r0"),
-            _ when target.StartsWith('/') => target,
-            _ => Path.Combine(world.Site.SitePath, "releases", target),
-        };
         await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<ReleaseRollbackConsumer>());
         var harness = provider.GetRequiredService<ITestHarness>();
 
-        await harness.Bus.Publish(Requests.Rollback(world, broken, new ReleaseRef { Id = Guid.NewGuid(), Path = path }));
+        await harness.Bus.Publish(Requests.Rollback(world, broken, new ReleaseRef { Id = Guid.NewGuid(), Path = TargetPath(world, target) }));
+
+        Assert.That(await harness.Published.Any<RollbackFailed>(), Is.True, "no RollbackFailed");
+        var failed = (await harness.Published.SelectAsync<RollbackFailed>().First()).Context.Message;
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed.Error.Code, Is.EqualTo(ErrorCodes.JobRejected));
+            Assert.That(failed.Error.Message, Does.Contain("is not a release directory of site"));
+            Assert.That(failed.Error.Details.ExitCode, Is.Null, "ansible-playbook ran");
+            Assert.That(world.Site.CurrentTarget, Is.EqualTo(broken.Path));
+            Assert.That(File.Exists(Path.Combine(broken.Path, ".pressluft-rolled-back")), Is.False);
+        });
+    }
+
+    [TestCaseSource(nameof(Targets))]
+    public async Task Should_be_refused_by_the_playbook_and_leave_current_untouched(string target)
+    {
+        await using var world = AnsibleWorld.Create();
+        var broken = world.Site.AddRelease("r2", httpStatus: 500);
+        world.Site.MakeCurrent(broken);
+        await using var provider = await world.StartHarnessAsync(_ => { });
+
+        var outcome = await PlaybookRuns.RollbackAsync(world, provider, broken.Path, TargetPath(world, target));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcome.ExitCode, Is.EqualTo(2));
+            Assert.That(outcome.ErrorCode, Is.EqualTo(ErrorCodes.AnsibleHostFailed));
+            Assert.That(outcome.ResultJson, Does.Contain("\"failed\"").And.Contain("is not a release directory of site"));
+            Assert.That(world.Site.CurrentTarget, Is.EqualTo(broken.Path));
+            Assert.That(File.Exists(Path.Combine(broken.Path, ".pressluft-rolled-back")), Is.False);
+        });
+    }
+
+    [Test]
+    public async Task Should_refuse_a_release_directory_that_does_not_exist()
+    {
+        await using var world = AnsibleWorld.Create();
+        var broken = world.Site.AddRelease("r2", httpStatus: 500);
+        world.Site.MakeCurrent(broken);
+        await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<ReleaseRollbackConsumer>());
+        var harness = provider.GetRequiredService<ITestHarness>();
+
+        await harness.Bus.Publish(Requests.Rollback(world, broken, new ReleaseRef { Id = Guid.NewGuid(), Path = TargetPath(world, "{missing}") }));
 
         Assert.That(await harness.Published.Any<RollbackFailed>(), Is.True, "no RollbackFailed");
         var failed = (await harness.Published.SelectAsync<RollbackFailed>().First()).Context.Message;
@@ -119,4 +155,12 @@ public sealed class When_a_rollback_target_is_not_a_release_of_the_site
             Assert.That(world.Site.CurrentTarget, Is.EqualTo(newer.Path));
         });
     }
+
+    private static string TargetPath(AnsibleWorld world, string target) => target switch
+    {
+        "{other-site}" => new Demo.LocalSite(world.SitesRoot).AddRelease("r1").Path,
+        "{missing}" => Path.Combine(world.Site.SitePath, "releases", "r0"),
+        _ when target.StartsWith('/') => target,
+        _ => Path.Combine(world.Site.SitePath, "releases", target),
+    };
 }

@@ -23,6 +23,8 @@ public sealed class The_job_error_registry
         ("ROLLBACK_NO_PRIOR_RELEASE", false),
         ("ROLLBACK_VERIFICATION_FAILED", false),
         ("GATE_SUPERSEDED", false),
+        ("MUTATION_REJECTED", false),
+        ("JOB_REJECTED", false),
     ];
 
     [TestCaseSource(nameof(Pinned))]

@@ -333,6 +333,11 @@ namespace Pressluft.Messaging.Migrations.Postgres
                         .HasColumnType("character varying(32)")
                         .HasColumnName("outcome");
 
+                    b.Property<string>("Reason")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("reason");
+
                     b.Property<Guid>("ReleaseId")
                         .HasColumnType("uuid")
                         .HasColumnName("release_id");

@@ -322,6 +322,11 @@ namespace Pressluft.Messaging.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("outcome");
 
+                    b.Property<string>("Reason")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
                     b.Property<Guid>("ReleaseId")
                         .HasColumnType("TEXT")
                         .HasColumnName("release_id");

@@ -23,6 +23,7 @@ internal static class Requests
         Node = world.Site.Node,
         FromRelease = from,
         ToRelease = to,
+        ReasonCode = ErrorCodes.HealthCheckFailed,
         Reason = "HEALTH_CHECK_FAILED: http (HTTP 500)",
     };
 }

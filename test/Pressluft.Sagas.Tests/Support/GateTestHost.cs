@@ -79,6 +79,9 @@ public sealed class GateTestHost : IAsyncDisposable
             });
         services?.Invoke(collection);
         var provider = collection.BuildServiceProvider(validateScopes: true);
+
+        // As the service's start does: the guarded config is read and checked before the first message.
+        provider.GetRequiredService<Pressluft.Sagas.Gate.GuardedConfig>();
         await provider.MigrateLedgerAsync();
         var host = new GateTestHost(provider, configuration, testDatabase);
         await host.Harness.Start();

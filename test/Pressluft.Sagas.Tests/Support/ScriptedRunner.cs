@@ -11,6 +11,9 @@ public enum CheckAnswer
     Fail,
     Inconclusive,
 
+    /// <summary>The runner refuses the job's values (JOB_REJECTED): nothing runs, nothing is measured.</summary>
+    Refused,
+
     /// <summary>Never answers, so the gate's deadline fires.</summary>
     Silent,
 }
@@ -87,6 +90,20 @@ public sealed class ScriptedHealthCheckConsumer(ScriptedRunner runner) : IConsum
                 Attempt = request.Attempt,
                 EnvironmentId = request.EnvironmentId,
                 Checks = [new CheckResult { Check = CheckNames.Http, Outcome = CheckOutcomes.Passed, Detail = "HTTP 200", Attempts = 1 }],
+                CompletedAt = DateTimeOffset.UtcNow,
+            });
+            return;
+        }
+
+        if (answer == CheckAnswer.Refused)
+        {
+            await context.Publish(new HealthCheckFailed
+            {
+                JobId = request.JobId,
+                Attempt = request.Attempt,
+                EnvironmentId = request.EnvironmentId,
+                Verdict = HealthVerdicts.Inconclusive,
+                Error = new JobError { Code = ErrorCodes.JobRejected, Message = "Refused by the runner, nothing ran: node.hostname 'node_1' is not a host name" },
                 CompletedAt = DateTimeOffset.UtcNow,
             });
             return;

@@ -1,0 +1,107 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Pressluft.Contracts;
+using Pressluft.Messaging.Bus;
+using Pressluft.Messaging.Persistence;
+using Pressluft.Sagas.Tests.Support;
+using Pressluft.Testing;
+
+namespace Pressluft.Sagas.Tests;
+
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_mutation_contradicting_the_ledger_races_past_the_intake(LedgerProvider ledger)
+{
+    // The intake refuses these; two events in flight at once can both pass it, so the saga checks again, inside its
+    // transaction, and records the gate as rejected instead of failing and retrying.
+    [Test]
+    public async Task Should_record_a_rejected_gate_with_the_reason_and_change_nothing_else()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var r1 = site.NewRelease("r1");
+        var first = site.Mutation(r1);
+        await host.PublishAsync(first);
+        await host.WaitForGateAsync(first.MutationJobId);
+        var otherSite = new SiteFixture();
+        var contradicting = site.Mutation(site.NewRelease("r2"), r1) with { SiteId = otherSite.SiteId };
+
+        var sagaQueue = await host.Harness.Bus.GetSendEndpoint(MutationIntakeConsumer.SagaQueue);
+        await sagaQueue.Send(contradicting);
+        var gate = await host.WaitForGateAsync(contradicting.MutationJobId);
+
+        var environment = await host.EnvironmentAsync(site.EnvironmentId);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.Rejected));
+            Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.MutationRejected));
+            Assert.That(gate.Reason, Does.Contain($"environment {site.EnvironmentId} belongs to site {site.SiteId}, not {otherSite.SiteId}"));
+            Assert.That(environment.SiteId, Is.EqualTo(site.SiteId));
+            Assert.That(environment.CurrentReleaseId, Is.EqualTo(r1.Id));
+            Assert.That(environment.Status, Is.EqualTo(EnvironmentStatuses.Active));
+            Assert.That(host.Runner.CheckRequests, Has.Count.EqualTo(1), "the rejected mutation was checked");
+            Assert.That(await host.QueryAsync(db => db.Releases.CountAsync()), Is.EqualTo(1), "the rejected mutation's release was recorded");
+            Assert.That(await host.Harness.Consumed.Any<GateCompleted>(x => x.Context.Message.Outcome == GateOutcomes.Rejected), Is.True);
+        });
+        Assert.That(await host.Harness.Consumed.Any<Fault<MutationCompleted>>(), Is.False, "the rejection faulted instead of being recorded");
+    }
+}
+
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_runner_refuses_the_check(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_fail_the_environment_with_JOB_REJECTED_without_retrying_or_judging_the_release()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var release = site.NewRelease("r2");
+        host.Runner.Script(release.Id, CheckAnswer.Refused);
+
+        var mutation = site.Mutation(release, site.NewRelease("r1"));
+        await host.PublishAsync(mutation);
+        var gate = await host.WaitForGateAsync(mutation.MutationJobId);
+
+        var jobs = await host.JobsAsync(site.EnvironmentId);
+        Assert.Multiple(async () =>
+        {
+            Assert.That((gate.Outcome, gate.ErrorCode), Is.EqualTo((GateOutcomes.Failed, ErrorCodes.JobRejected)));
+            Assert.That(host.Runner.CheckRequests, Has.Count.EqualTo(1), "a refused job was retried");
+            Assert.That(host.Runner.RollbackRequests, Is.Empty, "a release was rolled back on a verdict that measured nothing");
+            Assert.That((await host.ReleaseAsync(release.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unknown));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).Status, Is.EqualTo(EnvironmentStatuses.Failed));
+            Assert.That(jobs.Single().ErrorCode, Is.EqualTo(ErrorCodes.JobRejected));
+        });
+    }
+}
+
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_the_guarded_config_is_reloaded_with_a_typo(LedgerProvider ledger)
+{
+    [TestCase("Disable")]
+    [TestCase("Reportonly")]
+    [TestCase("1")]
+    public async Task Should_refuse_it_keep_the_mode_in_force_and_log_an_error(string typo)
+    {
+        var logs = new CapturedLogs();
+        await using var host = await GateTestHost.StartAsync(ledger,
+            new Dictionary<string, string?> { ["Pressluft:HealthGate:Operations:env_deploy:Mode"] = GateModes.ReportOnly },
+            services: s => s.AddLogging(b => b.AddProvider(logs)));
+        var site = new SiteFixture();
+        var broken = site.NewRelease("r2");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+
+        host.SetMode(JobTypes.EnvDeploy, typo);
+        var mutation = site.Mutation(broken, site.NewRelease("r1"));
+        await host.PublishAsync(mutation);
+        var gate = await host.WaitForGateAsync(mutation.MutationJobId);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((gate.Mode, gate.Outcome), Is.EqualTo((GateModes.ReportOnly, GateOutcomes.Reported)), "the typo changed the mode in force");
+            Assert.That(logs.At(LogLevel.Error), Has.Some.Contains("Pressluft:HealthGate:Operations:env_deploy:Mode").And.Contains($"'{typo}'"));
+            Assert.That(logs.At(LogLevel.Information).Concat(logs.At(LogLevel.Warning)), Has.Some.Contains("env_deploy=ReportOnly"), "the mode in force was not logged");
+        });
+    }
+}
