@@ -21,7 +21,7 @@ public sealed class CliHelp(ICommandAppSettings settings) : HelpProvider(setting
         new Text("    2  bad input or configuration (unknown verb or option, malformed value); nothing was changed" + Environment.NewLine),
         new Text(Environment.NewLine),
         new Markup("[yellow]CONFIGURATION:[/]" + Environment.NewLine),
-        new Text("    appsettings.json beside the binary, then --config <FILE> (or PRESSLUFT_CONFIG, else /etc/pressluft/appsettings.json)," + Environment.NewLine),
-        new Text("    then environment variables (Pressluft__Ledger__Provider=Postgres). See docs/operations.md." + Environment.NewLine),
+        new Text("    appsettings.json beside the binary, then --config <FILE> or PRESSLUFT_CONFIG (else /etc/pressluft/appsettings.json)," + Environment.NewLine),
+        new Text("    then environment variables such as Pressluft__Ledger__Provider=Postgres. Keys: docs/operations.md." + Environment.NewLine),
     ];
 }

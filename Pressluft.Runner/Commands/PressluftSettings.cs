@@ -7,7 +7,7 @@ namespace Pressluft.Runner.Commands;
 public class PressluftSettings : CommandSettings
 {
     [CommandOption("--config <FILE>")]
-    [Description("Configuration file to read instead of /etc/pressluft/appsettings.json (also PRESSLUFT_CONFIG).")]
+    [Description("Read this configuration file instead of /etc/pressluft/appsettings.json.")]
     public string? ConfigFile { get; init; }
 
     [CommandOption("--verbose")]

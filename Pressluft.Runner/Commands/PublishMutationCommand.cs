@@ -21,7 +21,7 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
     public sealed class Settings : PressluftSettings
     {
         [CommandOption("--file <PATH>")]
-        [Description("A JSON document of MutationCompleted (the schema is docs/contracts/mutation-completed.schema.json); other options are then ignored.")]
+        [Description("A MutationCompleted JSON document (docs/contracts); the event options are then ignored.")]
         public string? File { get; init; }
 
         [CommandOption("--job-type <TYPE>")]
@@ -48,7 +48,7 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
         public Guid? EnvironmentId { get; init; }
 
         [CommandOption("--environment-type <TYPE>")]
-        [Description("production, staging or clone (default production).")]
+        [Description("production, staging or clone.")]
         [DefaultValue("production")]
         public string EnvironmentType { get; init; } = "production";
 
@@ -85,21 +85,21 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
         public string? NodeUser { get; init; }
 
         [CommandOption("--node-port <PORT>")]
-        [Description("The node's SSH port (default 22).")]
+        [Description("The node's SSH port.")]
         [DefaultValue(22)]
         public int NodePort { get; init; } = 22;
 
         [CommandOption("--wait")]
-        [Description("Follow the gate step by step until it ends; exit 1 unless the environment ends active (always on when no service runs on the embedded default).")]
+        [Description("Follow the gate step by step; exit 1 unless the environment ends active (implied when no service runs).")]
         public bool Wait { get; init; }
 
         [CommandOption("--timeout <SECONDS>")]
-        [Description("How long --wait follows the gate (default 600).")]
+        [Description("How long --wait follows the gate.")]
         [DefaultValue(600)]
         public int TimeoutSeconds { get; init; } = 600;
 
         [CommandOption("--json")]
-        [Description("Print one JSON document (with --wait: the outcome and every step) instead of text.")]
+        [Description("Print one JSON document (with --wait: the outcome and the steps).")]
         public bool Json { get; init; }
 
         public override ValidationResult Validate()

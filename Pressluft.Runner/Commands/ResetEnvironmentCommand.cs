@@ -28,7 +28,7 @@ public sealed class ResetEnvironmentCommand(IAnsiConsole console) : AsyncCommand
         public string? Reason { get; init; }
 
         [CommandOption("--timeout <SECONDS>")]
-        [Description("How long to wait for the service to record the reset (default 30).")]
+        [Description("How long to wait for the service to record the reset.")]
         [DefaultValue(30)]
         public int TimeoutSeconds { get; init; } = 30;
 

@@ -18,16 +18,16 @@ public sealed class StatusCommand(IAnsiConsole console) : AsyncCommand<StatusCom
         public Guid? Environment { get; init; }
 
         [CommandOption("--limit <N>")]
-        [Description("How many recent jobs to list (default 20).")]
+        [Description("How many recent jobs to list.")]
         [DefaultValue(20)]
         public int Limit { get; init; } = 20;
 
         [CommandOption("--watch")]
-        [Description("Keep refreshing until Ctrl+C: in place on a terminal, else printed again on every change (with --json: one JSON document per line).")]
+        [Description("Refresh until Ctrl+C: in place on a terminal, else again on each change (--json: a document per line).")]
         public bool Watch { get; init; }
 
         [CommandOption("--interval <SECONDS>")]
-        [Description("How often --watch reads the ledger (default 2).")]
+        [Description("How often --watch reads the ledger.")]
         [DefaultValue(2)]
         public int IntervalSeconds { get; init; } = 2;
 
