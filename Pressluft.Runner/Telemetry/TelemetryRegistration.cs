@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
+using Pressluft.Runner.Consumers;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -35,7 +36,22 @@ public static class TelemetryRegistration
         return services;
     }
 
-    /// <summary>One span per playbook run on every endpoint that runs playbooks.</summary>
-    public static void TracePlaybookRuns(IRegistrationContext context, string endpointName, IReceiveEndpointConfigurator endpoint) =>
-        endpoint.UseFilter(new PlaybookRunSpanFilter());
+    private static readonly HashSet<string> PlaybookEndpoints =
+    [
+        ((IConsumerDefinition)new HealthCheckConsumerDefinition()).GetEndpointName(KebabCaseEndpointNameFormatter.Instance),
+        ((IConsumerDefinition)new ReleaseRollbackConsumerDefinition()).GetEndpointName(KebabCaseEndpointNameFormatter.Instance),
+    ];
+
+    /// <summary>
+    /// One span per playbook run, on the endpoints that run playbooks only: elsewhere (mutation-intake reads any plain
+    /// JSON as its one message type) asking a message whether it is a playbook request would try to read it as one.
+    /// </summary>
+    public static void TracePlaybookRuns(IRegistrationContext context, string endpointName, IReceiveEndpointConfigurator endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (PlaybookEndpoints.Contains(endpointName))
+        {
+            endpoint.UseFilter(new PlaybookRunSpanFilter());
+        }
+    }
 }
