@@ -59,13 +59,13 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
             site.MakeCurrent(healthy);
             var first = Mutation(site, server, healthy, previous: null);
             await bus.Publish(first, cancellationToken);
-            var firstGate = await progress.GateEnded(first.MutationJobId).WaitAsync(TimeSpan.FromMinutes(3), cancellationToken);
+            var firstGate = await progress.FollowAsync(first.MutationJobId, TimeSpan.FromMinutes(3), cancellationToken);
 
             console.Write(new Rule("2. deploy release-2 (answers HTTP 500)").LeftJustified());
             site.MakeCurrent(broken);
             var second = Mutation(site, server, broken, previous: healthy);
             await bus.Publish(second, cancellationToken);
-            var secondGate = await progress.GateEnded(second.MutationJobId).WaitAsync(TimeSpan.FromMinutes(5), cancellationToken);
+            var secondGate = await progress.FollowAsync(second.MutationJobId, TimeSpan.FromMinutes(5), cancellationToken);
 
             console.Write(new Rule("Final state").LeftJustified());
             await using (var scope = host.Services.CreateAsyncScope())

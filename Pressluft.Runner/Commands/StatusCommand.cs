@@ -129,10 +129,10 @@ public sealed class StatusCommand(IAnsiConsole console) : AsyncCommand<StatusCom
         }
     }
 
-    private static IRenderable Render(object view) => view switch
+    private IRenderable Render(object view) => view switch
     {
-        LedgerQueries.History history => LedgerTables.HistoryTables(history),
-        LedgerQueries.Overview overview => LedgerTables.OverviewTables(overview),
+        LedgerQueries.History history => LedgerTables.HistoryTables(history, console.Profile.Width),
+        LedgerQueries.Overview overview => LedgerTables.OverviewTables(overview, console.Profile.Width),
         _ => throw new ArgumentOutOfRangeException(nameof(view), view.GetType().Name, "not a ledger view"),
     };
 }
