@@ -30,20 +30,17 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
         public string JobType { get; init; } = JobTypes.EnvDeploy;
 
         [CommandOption("--job-id <ID>")]
-
         [TypeConverter(typeof(UuidConverter))]
         [Description("The mutation job's id (default: a new one).")]
         public Guid? JobId { get; init; }
 
         [CommandOption("--site <ID>")]
         [Description("The site's id.")]
-
         [TypeConverter(typeof(UuidConverter))]
         public Guid? SiteId { get; init; }
 
         [CommandOption("--environment <ID>")]
         [Description("The mutated environment's id (the gate is keyed by it).")]
-
         [TypeConverter(typeof(UuidConverter))]
         public Guid? EnvironmentId { get; init; }
 
@@ -54,7 +51,6 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
 
         [CommandOption("--release-id <ID>")]
         [Description("The release that is live now.")]
-
         [TypeConverter(typeof(UuidConverter))]
         public Guid? ReleaseId { get; init; }
 
@@ -64,7 +60,6 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
 
         [CommandOption("--previous-id <ID>")]
         [Description("The release that was live before (with --previous-path).")]
-
         [TypeConverter(typeof(UuidConverter))]
         public Guid? PreviousId { get; init; }
 

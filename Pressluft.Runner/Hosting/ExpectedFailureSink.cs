@@ -13,8 +13,8 @@ namespace Pressluft.Runner.Hosting;
 /// Failures the service expects and handles are not bugs, so they are logged as one line without a stack trace: a
 /// rejected message (bad input, moved to <c>_error</c> with its reason) at Warning, each broker connection attempt
 /// that fails (MassTransit retries it) once, at Warning, with the broker's host:port and the reason, and a cancelled
-/// start or stop. Everything else passes
-/// through untouched. Invalid options at start keep their level but lose the stack as well.
+/// start or stop. Invalid options at start keep their level but lose the stack too. Everything else passes through
+/// untouched.
 /// </summary>
 public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
 {

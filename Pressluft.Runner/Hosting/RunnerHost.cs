@@ -42,12 +42,14 @@ public static class RunnerHost
             LogEventLevel? toStandardError = cli ? LogEventLevel.Verbose : null;
             if (string.Equals(configuration["Pressluft:Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
             {
-                logger.WriteTo.Sink(LoggerSinkConfiguration.Wrap(sink => new ExpectedFailureSink(sink), (LoggerSinkConfiguration to) => to.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: toStandardError)));
+                logger.WriteTo.Sink(LoggerSinkConfiguration.Wrap(sink => new ExpectedFailureSink(sink),
+                    (LoggerSinkConfiguration to) => to.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: toStandardError)));
             }
             else
             {
                 logger.WriteTo.Sink(LoggerSinkConfiguration.Wrap(sink => new ExpectedFailureSink(sink),
-                    (LoggerSinkConfiguration to) => to.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: toStandardError)));
+                    (LoggerSinkConfiguration to) => to.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
+                        standardErrorFromLevel: toStandardError)));
             }
         });
 

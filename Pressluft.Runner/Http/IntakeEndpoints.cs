@@ -55,7 +55,9 @@ public static class IntakeEndpoints
             return Problem(StatusCodes.Status400BadRequest, [$"not a {typeof(T).Name} document: the body is empty"]);
         }
 
-        var problems = services.GetServices<IMessageValidator<T>>().SelectMany(v => v.Validate(message)).ToList();
+        // A scope, as a consume context has: the validators are whatever the bus endpoints resolve, whatever their lifetime.
+        await using var scope = services.CreateAsyncScope();
+        var problems = scope.ServiceProvider.GetServices<IMessageValidator<T>>().SelectMany(v => v.Validate(message)).ToList();
         if (problems.Count > 0)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "rejected");

@@ -33,17 +33,7 @@ public sealed class When_a_gate_is_traced
         builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(Publisher.Name).AddInMemoryExporter(spans));
         using var host = builder.Build();
         await host.StartAsync();
-        var mutation = new MutationCompleted
-        {
-            MutationJobId = Guid.NewGuid(),
-            JobType = JobTypes.EnvDeploy,
-            SiteId = world.Site.SiteId,
-            EnvironmentId = world.Site.EnvironmentId,
-            Node = world.Site.Node,
-            EnvironmentUrl = world.Server.Url.ToString(),
-            Release = release,
-            CompletedAt = DateTimeOffset.UtcNow,
-        };
+        var mutation = Requests.Mutation(world, release);
 
         ActivityTraceId traceId;
         using (var publish = Publisher.StartActivity("deployer publishes MutationCompleted", ActivityKind.Producer))
