@@ -1,7 +1,7 @@
 namespace Pressluft.Contracts;
 
 /// <summary>A health check did not pass: measured bad (<c>failed</c>) or not measured (<c>inconclusive</c>).</summary>
-public sealed record HealthCheckFailed
+public sealed record HealthCheckFailed : IJobAnswer
 {
     /// <summary>The <c>health_check</c> job this answers.</summary>
     public required Guid JobId { get; init; }

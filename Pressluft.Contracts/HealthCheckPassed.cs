@@ -1,7 +1,7 @@
 namespace Pressluft.Contracts;
 
 /// <summary>Every required check passed.</summary>
-public sealed record HealthCheckPassed
+public sealed record HealthCheckPassed : IJobAnswer
 {
     /// <summary>The <c>health_check</c> job this answers.</summary>
     public required Guid JobId { get; init; }

@@ -1,7 +1,7 @@
 namespace Pressluft.Contracts;
 
 /// <summary>A runner has picked up a <c>health_check</c> or <c>release_rollback</c> job.</summary>
-public sealed record JobStarted
+public sealed record JobStarted : IJobAnswer
 {
     /// <summary>The job's id.</summary>
     public required Guid JobId { get; init; }

@@ -4,7 +4,7 @@ namespace Pressluft.Contracts;
 /// Published by the services that mutate an environment (deploy, restore, promote) once the mutation job has
 /// finished and the new release is live. This service then gates that release.
 /// </summary>
-public sealed record MutationCompleted
+public sealed record MutationCompleted : IEnvironmentMessage
 {
     /// <summary>The mutation job's id (UUID); a second event with the same id is a duplicate.</summary>
     public required Guid MutationJobId { get; init; }

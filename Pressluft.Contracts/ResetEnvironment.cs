@@ -1,7 +1,7 @@
 namespace Pressluft.Contracts;
 
 /// <summary>Operator command: return a <c>failed</c> environment to <c>active</c>. Ignored in any other state.</summary>
-public sealed record ResetEnvironment
+public sealed record ResetEnvironment : IEnvironmentMessage
 {
     /// <summary>The environment's id.</summary>
     public required Guid EnvironmentId { get; init; }

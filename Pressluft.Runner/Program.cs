@@ -35,5 +35,8 @@ app.Configure(config =>
     config.AddCommand<SchemasCommand>("schemas")
         .WithDescription("Write the JSON Schemas of the public contracts (docs/contracts).")
         .IsHidden();
+    config.AddCommand<StateDiagramCommand>("state-diagram")
+        .WithDescription("Redraw the state diagram in docs/state-machines.md from the state machine.")
+        .IsHidden();
 });
 return await app.RunAsync(args);

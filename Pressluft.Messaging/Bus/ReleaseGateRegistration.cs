@@ -29,9 +29,14 @@ public static class ReleaseGateRegistration
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<EnvironmentPartitions>();
         services.AddScoped<IReleaseLedger, EfReleaseLedger>();
         services.AddScoped<RollbackTargetSelector>();
-        services.AddScoped<ReleaseGate>();
+        services.AddScoped<MutationAdmission>();
+        services.AddScoped<GateLifecycle>();
+        services.AddScoped<HealthCheckJobs>();
+        services.AddScoped<RollbackJobs>();
+        services.AddScoped<EnvironmentReset>();
         services.AddSingleton<IMessageValidator<MutationCompleted>, MutationCompletedValidator>();
         services.AddSingleton<IMessageValidator<ResetEnvironment>, ResetEnvironmentValidator>();
         return services;

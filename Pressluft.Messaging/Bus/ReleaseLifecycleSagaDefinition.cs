@@ -1,8 +1,5 @@
 using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Pressluft.Contracts;
-using Pressluft.Sagas.Messages;
 using Pressluft.Sagas.StateMachines;
 using Pressluft.Sagas.Validation;
 
@@ -35,28 +32,8 @@ public sealed class ReleaseLifecycleSagaDefinition : SagaDefinition<ReleaseLifec
         // Mutation events reach the saga through mutation-intake, which validates them; the saga's queue is not bound
         // to the public exchange.
         endpointConfigurator.ConfigureMessageTopology<MutationCompleted>(false);
-        PartitionByEnvironment(endpointConfigurator, context.GetRequiredService<IOptions<MessagingOptions>>().Value.SagaPartitions);
+        endpointConfigurator.UseConsumeFilter(typeof(EnvironmentPartitionFilter<>), context);
         GateStorage.ConfigureEndpoint(endpointConfigurator, context);
         endpointConfigurator.UseConsumeFilter(typeof(MessageValidationFilter<>), context);
-    }
-
-    private static void PartitionByEnvironment(IReceiveEndpointConfigurator endpoint, int partitions)
-    {
-        if (partitions == 0)
-        {
-            return;
-        }
-
-        var partitioner = endpoint.CreatePartitioner(partitions);
-        endpoint.UsePartitioner<MutationCompleted>(partitioner, c => c.Message.EnvironmentId);
-        endpoint.UsePartitioner<JobStarted>(partitioner, c => c.Message.EnvironmentId);
-        endpoint.UsePartitioner<HealthCheckPassed>(partitioner, c => c.Message.EnvironmentId);
-        endpoint.UsePartitioner<HealthCheckFailed>(partitioner, c => c.Message.EnvironmentId);
-        endpoint.UsePartitioner<RollbackCompleted>(partitioner, c => c.Message.EnvironmentId);
-        endpoint.UsePartitioner<RollbackFailed>(partitioner, c => c.Message.EnvironmentId);
-        endpoint.UsePartitioner<ResetEnvironment>(partitioner, c => c.Message.EnvironmentId);
-        endpoint.UsePartitioner<HealthCheckDeadlineExpired>(partitioner, c => c.Message.EnvironmentId);
-        endpoint.UsePartitioner<HealthCheckRetryDue>(partitioner, c => c.Message.EnvironmentId);
-        endpoint.UsePartitioner<RollbackDeadlineExpired>(partitioner, c => c.Message.EnvironmentId);
     }
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pressluft.Contracts;
-using Pressluft.Messaging.Outbox;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Ledger;
 using Pressluft.Sagas.Validation;
@@ -10,10 +9,10 @@ namespace Pressluft.Messaging.Ledger;
 
 /// <summary>
 /// The ledger on the message scope's <see cref="PressluftDbContext"/>. Methods stage changes in the change tracker;
-/// <see cref="SaveChangesAsync"/> writes them together. Text that may come from outside (URLs, payloads, error
+/// whoever owns the message's unit of work (the inbox/outbox) writes them with the saga row. Text that may come from outside (URLs, payloads, error
 /// messages and output, reasons) is stored redacted: the ledger never holds a credential.
 /// </summary>
-public sealed class EfReleaseLedger(PressluftDbContext db, MessageUnitOfWork unitOfWork) : IReleaseLedger
+public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger
 {
     private static readonly JsonSerializerOptions ErrorJson = new(JsonSerializerDefaults.Web);
 
@@ -152,7 +151,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db, MessageUnitOfWork uni
             EnvironmentId = job.EnvironmentId,
             NodeId = job.NodeId,
             MutationJobId = job.MutationJobId,
-            PayloadJson = SecretRedactor.Redact(job.PayloadJson),
+            PayloadJson = SecretRedactor.RedactJson(job.PayloadJson),
             MaxAttempts = job.MaxAttempts,
             RunAfter = job.QueuedAt,
             CreatedAt = job.QueuedAt,
@@ -259,10 +258,6 @@ public sealed class EfReleaseLedger(PressluftDbContext db, MessageUnitOfWork uni
         environment.UpdatedAt = DateTime.UtcNow;
     }
 
-    /// <summary>Writes the staged changes, unless the inbox/outbox commits them with the saga and outgoing messages.</summary>
-    public Task SaveChangesAsync(CancellationToken cancellationToken) =>
-        unitOfWork.OutboxCommits ? Task.CompletedTask : db.SaveChangesAsync(cancellationToken);
-
     private async Task<EnvironmentStatusChanged?> ChangeEnvironmentStatusAsync(EnvironmentRecord environment, string to, string reason, DateTime at, CancellationToken cancellationToken)
     {
         var from = environment.Status;
@@ -353,7 +348,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db, MessageUnitOfWork uni
     {
         job.ErrorCode = error.Code;
         job.ErrorMessage = Stored(error.Message);
-        job.ErrorJson = SecretRedactor.Redact(JsonSerializer.Serialize(error, ErrorJson));
+        job.ErrorJson = SecretRedactor.RedactJson(JsonSerializer.Serialize(error, ErrorJson));
     }
 
     /// <summary>Free text as the ledger keeps it: redacted and at most 2,000 characters.</summary>

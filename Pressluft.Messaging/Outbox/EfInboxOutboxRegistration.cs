@@ -17,7 +17,6 @@ public static class EfInboxOutboxRegistration
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddScoped<MessageUnitOfWork>();
         services.TryAddScoped<IOutboxContextFactory<PressluftDbContext>, EfOutboxContextFactory>();
         services.TryAddSingleton<DueMessageRelay>();
         services.TryAddSingleton<InboxCleanupService>();

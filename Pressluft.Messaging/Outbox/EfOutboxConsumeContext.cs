@@ -15,7 +15,7 @@ namespace Pressluft.Messaging.Outbox;
 /// <see cref="RemoveOutboxMessages"/> deletes the delivered rows and marks the inbox row delivered (the second and
 /// last commit). Sends with a delay become due-time rows that the relay delivers.
 /// </summary>
-public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy<TMessage>
+public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy<TMessage>, IInboxOutboxTransaction
     where TMessage : class
 {
     private readonly PressluftDbContext _db;
@@ -35,6 +35,8 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
     }
 
     public override bool ContinueProcessing { get; set; } = true;
+
+    public Guid InboxMessageId => _inbox.MessageId;
 
     public override bool IsMessageConsumed => _inbox.Consumed.HasValue;
 

@@ -11,7 +11,7 @@ namespace Pressluft.Messaging.Outbox;
 /// for (message id, consumer) says whether it was already consumed (then only its undelivered messages are sent)
 /// and whether it was delivered (then nothing happens). Two commits per message that sends anything, one otherwise.
 /// </summary>
-public sealed class EfOutboxContextFactory(PressluftDbContext db, MessageUnitOfWork unitOfWork, IServiceProvider provider)
+public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvider provider)
     : IOutboxContextFactory<PressluftDbContext>
 {
     public async Task Send<T>(ConsumeContext<T> context, OutboxConsumeOptions options, IPipe<OutboxConsumeContext<T>> next)
@@ -23,7 +23,6 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, MessageUnitOfW
             ?? new InboxState { MessageId = messageId, ConsumerId = options.ConsumerId, Received = DateTime.UtcNow };
 
         var outboxContext = new EfOutboxConsumeContext<T>(context, options, provider, db, inbox);
-        unitOfWork.OutboxCommits = true;
         try
         {
             while (outboxContext.ContinueProcessing)
@@ -44,10 +43,6 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, MessageUnitOfW
             }
 
             throw;
-        }
-        finally
-        {
-            unitOfWork.OutboxCommits = false;
         }
     }
 

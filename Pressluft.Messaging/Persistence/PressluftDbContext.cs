@@ -125,7 +125,6 @@ public abstract class PressluftDbContext(DbContextOptions options) : DbContext(o
             e.Property(x => x.MutationJobType).HasMaxLength(64);
             e.Property(x => x.GateMode).HasMaxLength(32);
             e.Property(x => x.FailureCode).HasMaxLength(64);
-            e.Property(x => x.CurrentJobType).HasMaxLength(64);
         });
 
         modelBuilder.Entity<InboxState>(e =>

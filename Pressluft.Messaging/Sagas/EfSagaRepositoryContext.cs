@@ -2,7 +2,6 @@ using MassTransit;
 using MassTransit.Context;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
-using Pressluft.Messaging.Outbox;
 using Pressluft.Messaging.Persistence;
 
 namespace Pressluft.Messaging.Sagas;
@@ -10,7 +9,7 @@ namespace Pressluft.Messaging.Sagas;
 /// <summary>
 /// The per-message unit of work of <see cref="EfSagaRepositoryContextFactory{TSaga}"/>: loads the instance tracked,
 /// stages inserts, updates (bumping <see cref="ISagaVersion.Version"/>, the optimistic concurrency token) and deletes.
-/// It saves only when no inbox/outbox owns the commit.
+/// It saves only when it <c>commits</c>: not when an inbox/outbox (<see cref="Outbox.IInboxOutboxTransaction"/>) owns the commit.
 /// </summary>
 public sealed class EfSagaRepositoryContext<TSaga, TMessage> : ConsumeContextScope<TMessage>, SagaRepositoryContext<TSaga, TMessage>
     where TSaga : class, ISaga
@@ -19,16 +18,16 @@ public sealed class EfSagaRepositoryContext<TSaga, TMessage> : ConsumeContextSco
     private readonly PressluftDbContext _db;
     private readonly ConsumeContext<TMessage> _context;
     private readonly ISagaConsumeContextFactory<PressluftDbContext, TSaga> _factory;
-    private readonly MessageUnitOfWork _unitOfWork;
+    private readonly bool _commits;
 
     public EfSagaRepositoryContext(PressluftDbContext db, ConsumeContext<TMessage> context, ISagaConsumeContextFactory<PressluftDbContext, TSaga> factory,
-        MessageUnitOfWork unitOfWork)
+        bool commits)
         : base(context, db)
     {
         _db = db;
         _context = context;
         _factory = factory;
-        _unitOfWork = unitOfWork;
+        _commits = commits;
     }
 
     public Task<SagaConsumeContext<TSaga, TMessage>> Add(TSaga instance) =>
@@ -40,7 +39,7 @@ public sealed class EfSagaRepositoryContext<TSaga, TMessage> : ConsumeContextSco
         _db.Set<TSaga>().Add(instance);
         try
         {
-            await SaveUnlessOutboxCommitsAsync();
+            await SaveIfCommittingAsync();
         }
         catch (DbUpdateException)
         {
@@ -62,7 +61,7 @@ public sealed class EfSagaRepositoryContext<TSaga, TMessage> : ConsumeContextSco
     {
         StampNew(context.Saga);
         _db.Set<TSaga>().Add(context.Saga);
-        return SaveUnlessOutboxCommitsAsync();
+        return SaveIfCommittingAsync();
     }
 
     public Task Update(SagaConsumeContext<TSaga> context)
@@ -72,13 +71,13 @@ public sealed class EfSagaRepositoryContext<TSaga, TMessage> : ConsumeContextSco
             versioned.Version++;
         }
 
-        return SaveUnlessOutboxCommitsAsync();
+        return SaveIfCommittingAsync();
     }
 
     public Task Delete(SagaConsumeContext<TSaga> context)
     {
         _db.Set<TSaga>().Remove(context.Saga);
-        return SaveUnlessOutboxCommitsAsync();
+        return SaveIfCommittingAsync();
     }
 
     public Task Discard(SagaConsumeContext<TSaga> context)
@@ -120,6 +119,6 @@ public sealed class EfSagaRepositoryContext<TSaga, TMessage> : ConsumeContextSco
         }
     }
 
-    private Task SaveUnlessOutboxCommitsAsync() =>
-        _unitOfWork.OutboxCommits ? Task.CompletedTask : _db.SaveChangesAsync(CancellationToken);
+    private Task SaveIfCommittingAsync() =>
+        _commits ? _db.SaveChangesAsync(CancellationToken) : Task.CompletedTask;
 }

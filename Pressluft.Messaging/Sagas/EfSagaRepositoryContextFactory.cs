@@ -16,22 +16,21 @@ namespace Pressluft.Messaging.Sagas;
 /// </summary>
 public sealed class EfSagaRepositoryContextFactory<TSaga>(
     PressluftDbContext db,
-    ISagaConsumeContextFactory<PressluftDbContext, TSaga> factory,
-    MessageUnitOfWork unitOfWork)
+    ISagaConsumeContextFactory<PressluftDbContext, TSaga> factory)
     : ISagaRepositoryContextFactory<TSaga>, IQuerySagaRepositoryContextFactory<TSaga>, ILoadSagaRepositoryContextFactory<TSaga>
     where TSaga : class, ISaga
 {
     public Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<TSaga, T>> next)
         where T : class =>
-        InUnitOfWork(context, () => next.Send(new EfSagaRepositoryContext<TSaga, T>(db, context, factory, unitOfWork)));
+        InUnitOfWork(context, commits => next.Send(new EfSagaRepositoryContext<TSaga, T>(db, context, factory, commits)));
 
     public Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<TSaga> query, IPipe<SagaRepositoryQueryContext<TSaga, T>> next)
         where T : class =>
-        InUnitOfWork(context, async () =>
+        InUnitOfWork(context, async commits =>
         {
             // Tracked, so the instances found are the ones later updated (an untracked query makes false conflicts).
             var instances = await db.Set<TSaga>().Where(query.FilterExpression).ToListAsync(context.CancellationToken);
-            var repositoryContext = new EfSagaRepositoryContext<TSaga, T>(db, context, factory, unitOfWork);
+            var repositoryContext = new EfSagaRepositoryContext<TSaga, T>(db, context, factory, commits);
             await next.Send(new LoadedSagaRepositoryQueryContext<TSaga, T>(repositoryContext, instances));
         });
 
@@ -47,18 +46,20 @@ public sealed class EfSagaRepositoryContextFactory<TSaga>(
         context.Add("provider", db.Database.ProviderName ?? "unknown");
     }
 
-    private async Task InUnitOfWork(ConsumeContext context, Func<Task> work)
+    // Under the inbox/outbox the repository only stages (the outbox commits); on its own it owns a ReadCommitted
+    // transaction around the message, and the repository context commits each change itself.
+    private async Task InUnitOfWork(ConsumeContext context, Func<bool, Task> work)
     {
-        if (unitOfWork.OutboxCommits)
+        if (context.TryGetPayload(out IInboxOutboxTransaction? _))
         {
-            await work();
+            await work(false);
             return;
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken);
         try
         {
-            await work();
+            await work(true);
             await db.SaveChangesAsync(context.CancellationToken);
             await transaction.CommitAsync(context.CancellationToken);
         }

@@ -1,8 +1,6 @@
 using MassTransit;
 using MassTransit.Configuration;
 using MassTransit.Saga;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Pressluft.Messaging.Outbox;
 using Pressluft.Messaging.Persistence;
 
 namespace Pressluft.Messaging.Sagas;
@@ -14,7 +12,6 @@ public static class EfSagaRepositoryRegistration
         where TSaga : class, ISaga =>
         saga.Repository(services =>
         {
-            services.TryAddScoped<MessageUnitOfWork>();
             services.RegisterSagaRepository<TSaga, PressluftDbContext, SagaConsumeContextFactory<PressluftDbContext, TSaga>, EfSagaRepositoryContextFactory<TSaga>>();
             services.RegisterQuerySagaRepository<TSaga, EfSagaRepositoryContextFactory<TSaga>>();
             services.RegisterLoadSagaRepository<TSaga, EfSagaRepositoryContextFactory<TSaga>>();

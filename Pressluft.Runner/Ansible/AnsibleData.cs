@@ -46,9 +46,6 @@ public static partial class AnsibleData
             case int or long or short or byte:
                 yaml.Append(Convert.ToInt64(value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture));
                 break;
-            case double or float or decimal:
-                yaml.Append(Convert.ToDouble(value, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture));
-                break;
             case Guid id:
                 Write(yaml, id.ToString());
                 break;
@@ -77,13 +74,14 @@ public static partial class AnsibleData
                 yaml.Append(']');
                 break;
             default:
-                throw new ArgumentException($"Ansible variables hold strings, numbers, booleans, lists and maps; not {value.GetType().Name}", nameof(value));
+                throw new ArgumentException($"Ansible variables hold strings, whole numbers, booleans, lists and maps; not {value.GetType().Name}", nameof(value));
         }
     }
 
-    // Names are ours (extra-vars, inventory keys), but they are checked all the same: a name is never a template either.
+    // Names are ours (extra-vars, inventory keys), but they are checked all the same, and quoted so that no name can be
+    // read as anything but a string (YAML 1.1 reads a bare `on` or `null` as a boolean or null).
     private static string Key(string name) =>
-        VariableName().IsMatch(name) ? name : throw new ArgumentException($"'{name}' is not an Ansible variable name", nameof(name));
+        VariableName().IsMatch(name) ? $"\"{name}\"" : throw new ArgumentException($"'{name}' is not an Ansible variable name", nameof(name));
 
     private static void Quote(StringBuilder yaml, string text)
     {
@@ -99,7 +97,7 @@ public static partial class AnsibleData
             {
                 yaml.Append(c).Append(text[++i]);
             }
-            else if (c is (>= ' ' and <= '~') or (>= '\u00a0' and <= '\ud7ff') or (>= '\ue000' and <= '\ufffd'))
+            else if ((c is (>= ' ' and <= '~') or (>= '\u00a0' and <= '\ud7ff') or (>= '\ue000' and <= '\ufffd')) && c is not ('\u2028' or '\u2029'))
             {
                 yaml.Append(c);
             }
@@ -109,7 +107,8 @@ public static partial class AnsibleData
             }
             else
             {
-                // Control characters and line breaks: escaped, so the scalar stays on one line.
+                // Control characters and line breaks (U+0085, U+2028 and U+2029 included): escaped, so the scalar stays
+                // on one line and keeps the white space around them.
                 yaml.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
             }
         }
@@ -117,6 +116,6 @@ public static partial class AnsibleData
         yaml.Append('"');
     }
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*\z")]
     private static partial Regex VariableName();
 }

@@ -22,8 +22,8 @@ public sealed class AnsibleOptions
     public string? SshPrivateKeyFile { get; set; }
 
     /// <summary>
-    /// Where job folders (inventory, variables, result) are made; a private folder under the system's temp folder
-    /// when empty. Leftovers of a killed runner are removed at the next start.
+    /// Where job folders (inventory, variables, result) are made; when empty, <c>pressluft/jobs</c> in the service
+    /// user's local data folder (<c>~/.local/share</c>). Leftovers of a killed runner are removed at the next start.
     /// </summary>
     public string? JobsDirectory { get; set; }
 

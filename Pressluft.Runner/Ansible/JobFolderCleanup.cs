@@ -17,9 +17,9 @@ public sealed class JobFolderCleanup(IOptionsMonitor<AnsibleOptions> options, IL
                 logger.LogInformation("Removed {Count} job folders left by runners that were stopped mid-job", removed);
             }
         }
-        catch (IOException exception)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning("Could not remove leftover job folders under {Root}: {Reason}", JobFolders.Root(options.CurrentValue), exception.Message);
+            logger.LogWarning("Could not remove leftover job folders: {Reason}", exception.Message);
         }
 
         return Task.CompletedTask;

@@ -1,13 +1,16 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Pressluft.Runner.Ansible;
 
 /// <summary>
 /// Job folders live under one private root (0700), each named <c>&lt;runner pid&gt;-&lt;job id&gt;-&lt;random&gt;</c>. A runner
 /// removes its folder when the playbook ends; one that was killed cannot, so at start a runner removes every folder
-/// whose runner process is gone (never those of another live runner on the same machine).
+/// whose runner process is gone (never those of another live runner on the same machine). The root is by default in
+/// the service user's own data folder, not in the shared temp folder where another user could plant it first; a root
+/// that is a symbolic link is refused, and only names a runner made are ever removed.
 /// </summary>
-public static class JobFolders
+public static partial class JobFolders
 {
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
@@ -15,9 +18,14 @@ public static class JobFolders
     {
         ArgumentNullException.ThrowIfNull(settings);
         var root = string.IsNullOrWhiteSpace(settings.JobsDirectory)
-            ? Path.Combine(Path.GetTempPath(), $"pressluft-jobs-{Environment.UserName}")
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "pressluft", "jobs")
             : Path.GetFullPath(settings.JobsDirectory);
         Directory.CreateDirectory(root, PrivateDirectory);
+        if (new DirectoryInfo(root).LinkTarget is { } target)
+        {
+            throw new IOException($"The jobs folder {root} is a symbolic link (to {target}); refusing to use it.");
+        }
+
         File.SetUnixFileMode(root, PrivateDirectory);
         return root;
     }
@@ -34,13 +42,12 @@ public static class JobFolders
     public static int RemoveLeftovers(AnsibleOptions settings)
     {
         var removed = 0;
-        foreach (var folder in Directory.EnumerateDirectories(Root(settings)))
+        foreach (var folder in new DirectoryInfo(Root(settings)).EnumerateDirectories())
         {
-            var name = Path.GetFileName(folder);
-            var dash = name.IndexOf('-', StringComparison.Ordinal);
-            if (dash > 0 && int.TryParse(name.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !IsRunning(pid))
+            if (folder.LinkTarget is null && JobFolderName().Match(folder.Name) is { Success: true } name
+                && int.TryParse(name.Groups["pid"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !IsRunning(pid))
             {
-                Directory.Delete(folder, recursive: true);
+                folder.Delete(recursive: true);
                 removed++;
             }
         }
@@ -49,4 +56,7 @@ public static class JobFolders
     }
 
     private static bool IsRunning(int pid) => pid == Environment.ProcessId || Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}");
+
+    [GeneratedRegex(@"^(?<pid>[0-9]{1,10})-[0-9a-f]{32}-[a-z0-9]{1,16}\z")]
+    private static partial Regex JobFolderName();
 }

@@ -13,23 +13,30 @@ public sealed class OutputTail(int capacity = OutputTail.DefaultCapacity)
 
     private readonly Lock _gate = new();
     private readonly StringBuilder _buffer = new();
+    private bool _insideKey;
 
     public int Capacity { get; } = capacity;
 
-    /// <summary>Adds one line and returns it redacted.</summary>
+    /// <summary>Adds one line and returns it redacted; every line of a private key block is masked, not just its first.</summary>
     public string Append(string line)
     {
-        var redacted = Redact(line);
+        ArgumentNullException.ThrowIfNull(line);
         lock (_gate)
         {
+            var redacted = _insideKey ? SecretRedactor.Mask : Redact(line);
+            if (line.Contains("PRIVATE KEY", StringComparison.Ordinal))
+            {
+                _insideKey = line.Contains("-----BEGIN", StringComparison.Ordinal) && !line.Contains("-----END", StringComparison.Ordinal);
+            }
+
             _buffer.Append(redacted).Append('\n');
             if (_buffer.Length > Capacity)
             {
                 _buffer.Remove(0, _buffer.Length - Capacity);
             }
-        }
 
-        return redacted;
+            return redacted;
+        }
     }
 
     public override string ToString()

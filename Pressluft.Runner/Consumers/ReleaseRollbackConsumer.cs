@@ -51,7 +51,7 @@ public sealed class ReleaseRollbackConsumer(
 
         var variables = JobVariables.Common(request.JobId, request.SiteId, request.SiteSlug, request.EnvironmentId, request.EnvironmentSlug,
             request.EnvironmentType, request.Node);
-        variables["sites_root"] = settings.SitesRoot;
+        variables["sites_root"] = settings.SitesRoot.TrimEnd('/');
         variables["release_path"] = request.ToRelease.Path;
         variables["rollback_from_path"] = request.FromRelease.Path;
         // Codes and ids only: the reason sentence may quote a node's output, so it never reaches a playbook.

@@ -23,17 +23,10 @@ public static class ContractSchemas
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private static readonly Type[] Contracts =
-    [
-        typeof(MutationCompleted), typeof(HealthCheckRequested), typeof(HealthCheckPassed), typeof(HealthCheckFailed),
-        typeof(RollbackRequested), typeof(RollbackCompleted), typeof(RollbackFailed), typeof(JobStarted), typeof(ResetEnvironment),
-        typeof(ReleaseHealthChanged), typeof(EnvironmentStatusChanged), typeof(GateCompleted),
-    ];
-
     /// <summary>(file name, schema text) for every public contract; the file is named after its exchange.</summary>
     public static IEnumerable<(string File, string Schema)> All()
     {
-        foreach (var type in Contracts)
+        foreach (var type in ContractTopology.PublicContracts)
         {
             var exchange = ContractTopology.EntityNames[type];
             var schema = JsonSchemaExporter.GetJsonSchemaAsNode(Wire, type, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true });

@@ -3,8 +3,9 @@ using Pressluft.Contracts;
 namespace Pressluft.Sagas.Ledger;
 
 /// <summary>
-/// The gate's view of the ledger. Implementations stage changes on the message's unit of work; nothing here
-/// commits on its own except <see cref="SaveChangesAsync"/>, so one saga transition is one set of changes.
+/// The gate's view of the ledger. Implementations stage changes on the message's unit of work and never commit on
+/// their own: the message's inbox/outbox commits them with the saga row and the outgoing messages, so one saga
+/// transition is one transaction.
 /// Every status change returns what changed, so the caller can publish the matching event.
 /// </summary>
 public interface IReleaseLedger
@@ -57,8 +58,6 @@ public interface IReleaseLedger
     Task<EnvironmentStatusChanged?> ChangeEnvironmentStatusAsync(Guid environmentId, string to, string reason, DateTime at, CancellationToken cancellationToken);
 
     Task SetCurrentReleaseAsync(Guid environmentId, Guid releaseId, CancellationToken cancellationToken);
-
-    Task SaveChangesAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A release as the ledger knows it.</summary>

@@ -1,4 +1,5 @@
 using MassTransit;
+using Pressluft.Contracts;
 
 namespace Pressluft.Sagas.StateMachines;
 
@@ -44,15 +45,18 @@ public class ReleaseLifecycleState : SagaStateMachineInstance, ISagaVersion
     public Guid? RollbackTargetId { get; set; }
     public string? RollbackTargetPath { get; set; }
 
+    /// <summary>The release the current health check job checks: the gated release, or the restored one after a rollback.</summary>
+    public Guid? CheckedReleaseId { get; set; }
+    public string? CheckedReleasePath { get; set; }
+
     /// <summary>The job whose answer the gate waits for; answers for any other job are stale.</summary>
     public Guid? CurrentJobId { get; set; }
-    public string? CurrentJobType { get; set; }
 
     /// <summary>The attempt of <see cref="CurrentJobId"/> being waited for (health checks are retried when inconclusive).</summary>
     public int Attempt { get; set; }
 
-    /// <summary>Deadline of the current attempt (UTC); a deadline message that arrives for another job or attempt is stale.</summary>
-    public DateTime? DeadlineAt { get; set; }
-
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>Whether the gate waits for exactly this job and attempt; any other answer is stale.</summary>
+    public bool Awaits(IJobAnswer answer) => CurrentJobId == answer.JobId && Attempt == answer.Attempt;
 }

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Pressluft.Contracts;
@@ -7,90 +8,131 @@ using Pressluft.Sagas.Messages;
 namespace Pressluft.Sagas.StateMachines;
 
 /// <summary>
-/// The health gate of one environment. A completed mutation starts a gate (HealthChecking); a pass makes the
-/// environment active; a failure marks the release unhealthy and rolls back (RollingBack), the restored release
-/// is checked again (VerifyingRollback), and the environment ends active or failed. Answers for any job but the
-/// current one are stale and change nothing. What each accepted message does lives in <see cref="ReleaseGate"/>.
+/// The health gate of one environment, as the feature spec tells it: a completed mutation opens a gate and the live
+/// release is checked (HealthChecking); a pass makes the environment active; a failure marks the release unhealthy and
+/// rolls back (RollingBack); the restored release is checked again (VerifyingRollback); the environment ends active or
+/// failed, and an operator resets a failed one. Every state and message the gate handles, and where it leads, is here;
+/// the work of each step is in <see cref="GateSteps"/>. docs/state-machines.md holds a diagram generated from this class.
 /// </summary>
 public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<ReleaseLifecycleState>
 {
-    public ReleaseLifecycleStateMachine(ILogger<ReleaseLifecycleStateMachine> logger)
+    public ReleaseLifecycleStateMachine()
     {
         InstanceState(x => x.CurrentState);
 
+        // One saga per environment: every message is correlated by its EnvironmentId (IEnvironmentMessage). Answers for an
+        // environment without a saga are dropped; a reset of an unknown environment is an error the operator should see.
         Event(() => MutationCompleted, e => e.CorrelateById(x => x.Message.EnvironmentId));
-        Event(() => JobStarted, e => { e.CorrelateById(x => x.Message.EnvironmentId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => HealthCheckPassed, e => { e.CorrelateById(x => x.Message.EnvironmentId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => HealthCheckFailed, e => { e.CorrelateById(x => x.Message.EnvironmentId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => RollbackCompleted, e => { e.CorrelateById(x => x.Message.EnvironmentId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => RollbackFailed, e => { e.CorrelateById(x => x.Message.EnvironmentId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => HealthCheckDeadlineExpired, e => { e.CorrelateById(x => x.Message.EnvironmentId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => HealthCheckRetryDue, e => { e.CorrelateById(x => x.Message.EnvironmentId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => RollbackDeadlineExpired, e => { e.CorrelateById(x => x.Message.EnvironmentId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => ResetEnvironment, e => { e.CorrelateById(x => x.Message.EnvironmentId); e.OnMissingInstance(m => m.Fault()); });
+        Answer(() => JobStarted);
+        Answer(() => HealthCheckPassed);
+        Answer(() => HealthCheckFailed);
+        Answer(() => HealthCheckDeadlineExpired);
+        Answer(() => HealthCheckRetryDue);
+        Answer(() => RollbackCompleted);
+        Answer(() => RollbackFailed);
+        Answer(() => RollbackDeadlineExpired);
+
+        // First, so they judge an answer before an accepting step below moves the saga on (declared after, they saw the
+        // saga already waiting for the next job and called every accepted answer stale): an answer for any job or
+        // attempt but the one awaited is stale, in every state, and changes nothing.
+        DuringAny(
+            Stale(JobStarted), Stale(HealthCheckPassed), Stale(HealthCheckFailed), Stale(HealthCheckDeadlineExpired),
+            Stale(HealthCheckRetryDue), Stale(RollbackCompleted), Stale(RollbackFailed), Stale(RollbackDeadlineExpired));
 
         Initially(
-            When(MutationCompleted).Gate((gate, context) => gate.BeginAsync(context, gateRunning: false), this));
+            When(MutationCompleted)
+                .IfAsync(MutationIsAdmitted, OpenGate));
 
         During(Active,
-            When(MutationCompleted).Gate((gate, context) => gate.BeginAsync(context, gateRunning: false), this));
+            When(MutationCompleted)
+                .IfAsync(MutationIsAdmitted, OpenGate));
 
         During(HealthChecking, RollingBack, VerifyingRollback,
-            When(MutationCompleted).Gate((gate, context) => gate.BeginAsync(context, gateRunning: true), this),
-            When(JobStarted, x => x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt))
-                .Gate((gate, context) => gate.JobStartedAsync(context), this));
+            When(MutationCompleted)
+                .IfAsync(MutationIsAdmitted, newer => OpenGate(newer.SupersedeRunningGate())),
+            When(JobStarted, Awaited)
+                .RecordJobStarted());
 
         During(HealthChecking,
-            When(HealthCheckPassed, x => x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt))
-                .Gate((gate, context) => gate.CheckPassedAsync(context, verifying: false), this),
-            When(HealthCheckFailed, x => x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt))
-                .Gate((gate, context) => gate.CheckFailedAsync(context, verifying: false), this),
-            When(HealthCheckDeadlineExpired, x => x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt))
-                .Gate((gate, context) => gate.CheckDeadlineAsync(context, verifying: false), this),
-            When(HealthCheckRetryDue, x => x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt))
-                .Gate((gate, context) => gate.RetryCheckAsync(context, verifying: false), this));
-
-        During(VerifyingRollback,
-            When(HealthCheckPassed, x => x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt))
-                .Gate((gate, context) => gate.CheckPassedAsync(context, verifying: true), this),
-            When(HealthCheckFailed, x => x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt))
-                .Gate((gate, context) => gate.CheckFailedAsync(context, verifying: true), this),
-            When(HealthCheckDeadlineExpired, x => x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt))
-                .Gate((gate, context) => gate.CheckDeadlineAsync(context, verifying: true), this),
-            When(HealthCheckRetryDue, x => x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt))
-                .Gate((gate, context) => gate.RetryCheckAsync(context, verifying: true), this));
+            When(HealthCheckPassed, Awaited)
+                .RecordCheckPassed()
+                .CompleteGate(GateOutcomes.Passed)
+                .TransitionTo(Active),
+            When(HealthCheckFailed, Awaited)
+                .IfElse(CheckMayBeRetried,
+                    retry => retry.ScheduleCheckRetry(),
+                    verdict => verdict
+                        .RecordCheckFailed()
+                        .IfElse(ReleaseIsJudgedUnhealthy,
+                            unhealthy => unhealthy
+                                .MarkReleaseUnhealthy()
+                                .IfElse(x => GateLifecycle.IsReportOnly(x.Saga),
+                                    reportOnly => reportOnly
+                                        .CompleteGate(GateOutcomes.Reported)
+                                        .TransitionTo(Active),
+                                    enforced => enforced
+                                        .ChooseRollbackTarget()
+                                        .IfElse(x => RollbackJobs.HasTarget(x.Saga),
+                                            rollBack => rollBack
+                                                .RequestRollback()
+                                                .TransitionTo(RollingBack),
+                                            nowhereToGo => nowhereToGo
+                                                .RecordNoRollbackTarget()
+                                                .CompleteGate(GateOutcomes.Failed)
+                                                .TransitionTo(Failed))),
+                            unmeasured => unmeasured
+                                .CompleteGate(GateOutcomes.Failed)
+                                .TransitionTo(Failed))),
+            When(HealthCheckDeadlineExpired, Awaited)
+                .HandleAsTimedOutCheck(HealthCheckFailed),
+            When(HealthCheckRetryDue, Awaited)
+                .ResendHealthCheck());
 
         During(RollingBack,
-            When(RollbackCompleted, x => x.Saga.IsAwaiting(x.Message.JobId, 1))
-                .Gate((gate, context) => gate.RollbackCompletedAsync(context), this),
-            When(RollbackFailed, x => x.Saga.IsAwaiting(x.Message.JobId, 1))
-                .Gate((gate, context) => gate.RollbackFailedAsync(context), this),
-            When(RollbackDeadlineExpired, x => x.Saga.IsAwaiting(x.Message.JobId, 1))
-                .Gate((gate, context) => gate.RollbackDeadlineAsync(context), this));
+            When(RollbackCompleted, Awaited)
+                .RecordRollbackCompleted()
+                .RequestCheckOfRestoredRelease()
+                .TransitionTo(VerifyingRollback),
+            When(RollbackFailed, Awaited)
+                .RecordRollbackFailed()
+                .CompleteGate(GateOutcomes.Failed)
+                .TransitionTo(Failed),
+            When(RollbackDeadlineExpired, Awaited)
+                .RecordRollbackTimedOut()
+                .CompleteGate(GateOutcomes.Failed)
+                .TransitionTo(Failed));
+
+        // The restored release is checked once; failing that, the environment waits for an operator (never flips again).
+        During(VerifyingRollback,
+            When(HealthCheckPassed, Awaited)
+                .RecordCheckPassed()
+                .CompleteGate(GateOutcomes.RolledBack)
+                .TransitionTo(Active),
+            When(HealthCheckFailed, Awaited)
+                .IfElse(CheckMayBeRetried,
+                    retry => retry.ScheduleCheckRetry(),
+                    verdict => verdict
+                        .RecordVerificationFailed()
+                        .CompleteGate(GateOutcomes.Failed)
+                        .TransitionTo(Failed)),
+            When(HealthCheckDeadlineExpired, Awaited)
+                .HandleAsTimedOutCheck(HealthCheckFailed),
+            When(HealthCheckRetryDue, Awaited)
+                .ResendHealthCheck());
 
         During(Failed,
-            When(ResetEnvironment).Gate((gate, context) => gate.ResetAsync(context), this),
-            When(MutationCompleted).Then(x =>
-            {
-                logger.LogWarning("Environment {EnvironmentId} is failed: mutation {MutationJobId} not gated until an operator resets it",
-                    x.Saga.CorrelationId, x.Message.MutationJobId);
-                GateMetrics.IgnoredMutations.Add(1, new KeyValuePair<string, object?>("reason", "environment-failed"));
-            }));
+            When(ResetEnvironment)
+                .ResetToActive()
+                .TransitionTo(Active),
+            When(MutationCompleted)
+                .HoldWhileFailed());
 
-        // Everything below changes nothing: stale answers (another job or attempt), and resets of an environment that is not failed.
-        DuringAny(
-            When(JobStarted, x => !x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt)).Then(x => Stale(logger, x, x.Message.JobId)),
-            When(HealthCheckPassed, x => !x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt)).Then(x => Stale(logger, x, x.Message.JobId)),
-            When(HealthCheckFailed, x => !x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt)).Then(x => Stale(logger, x, x.Message.JobId)),
-            When(HealthCheckDeadlineExpired, x => !x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt)).Then(x => Stale(logger, x, x.Message.JobId)),
-            When(HealthCheckRetryDue, x => !x.Saga.IsAwaiting(x.Message.JobId, x.Message.Attempt)).Then(x => Stale(logger, x, x.Message.JobId)),
-            When(RollbackCompleted, x => !x.Saga.IsAwaiting(x.Message.JobId, 1)).Then(x => Stale(logger, x, x.Message.JobId)),
-            When(RollbackFailed, x => !x.Saga.IsAwaiting(x.Message.JobId, 1)).Then(x => Stale(logger, x, x.Message.JobId)),
-            When(RollbackDeadlineExpired, x => !x.Saga.IsAwaiting(x.Message.JobId, 1)).Then(x => Stale(logger, x, x.Message.JobId)));
-
+        // A reset of an environment that is not failed, or an answer in a state that awaits none: logged, nothing changes.
         OnUnhandledEvent(x =>
         {
-            logger.LogWarning("Environment {EnvironmentId} in state {State} ignored {Event}", x.Saga.CorrelationId, x.Saga.CurrentState, x.Event.Name);
+            x.GetServiceOrCreateInstance<ILogger<ReleaseLifecycleStateMachine>>()
+                .LogWarning("Environment {EnvironmentId} in state {State} ignored {Event}", x.Saga.CorrelationId, x.Saga.CurrentState, x.Event.Name);
             return Task.CompletedTask;
         });
     }
@@ -102,30 +144,55 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
     public State Failed { get; private set; } = null!;
 
     public Event<MutationCompleted> MutationCompleted { get; private set; } = null!;
+    public Event<ResetEnvironment> ResetEnvironment { get; private set; } = null!;
     public Event<JobStarted> JobStarted { get; private set; } = null!;
     public Event<HealthCheckPassed> HealthCheckPassed { get; private set; } = null!;
     public Event<HealthCheckFailed> HealthCheckFailed { get; private set; } = null!;
-    public Event<RollbackCompleted> RollbackCompleted { get; private set; } = null!;
-    public Event<RollbackFailed> RollbackFailed { get; private set; } = null!;
     public Event<HealthCheckDeadlineExpired> HealthCheckDeadlineExpired { get; private set; } = null!;
     public Event<HealthCheckRetryDue> HealthCheckRetryDue { get; private set; } = null!;
+    public Event<RollbackCompleted> RollbackCompleted { get; private set; } = null!;
+    public Event<RollbackFailed> RollbackFailed { get; private set; } = null!;
     public Event<RollbackDeadlineExpired> RollbackDeadlineExpired { get; private set; } = null!;
-    public Event<ResetEnvironment> ResetEnvironment { get; private set; } = null!;
 
-    internal State StateFor(GateStep step) => step switch
-    {
-        GateStep.HealthChecking => HealthChecking,
-        GateStep.RollingBack => RollingBack,
-        GateStep.VerifyingRollback => VerifyingRollback,
-        GateStep.Active => Active,
-        GateStep.Failed => Failed,
-        _ => throw new ArgumentOutOfRangeException(nameof(step), step, "Stay has no state"),
-    };
+    // Opens a gate for an admitted mutation: with the check switched off for its operation the gate ends at once.
+    private EventActivityBinder<ReleaseLifecycleState, MutationCompleted> OpenGate(EventActivityBinder<ReleaseLifecycleState, MutationCompleted> admitted) =>
+        admitted
+            .OpenGate()
+            .IfElse(x => GateLifecycle.IsDisabled(x.Saga),
+                disabled => disabled
+                    .CompleteGate(GateOutcomes.Skipped)
+                    .TransitionTo(Active),
+                checking => checking
+                    .RequestGateCheck()
+                    .TransitionTo(HealthChecking));
 
-    private static void Stale(ILogger logger, BehaviorContext<ReleaseLifecycleState> context, Guid jobId)
-    {
-        logger.LogInformation("Stale {Event} for job {JobId} ignored: environment {EnvironmentId} waits for job {CurrentJobId} attempt {Attempt} in state {State}",
-            context.Event.Name, jobId, context.Saga.CorrelationId, context.Saga.CurrentJobId, context.Saga.Attempt, context.Saga.CurrentState);
-        GateMetrics.StaleAnswers.Add(1, new KeyValuePair<string, object?>("event", context.Event.Name));
-    }
+    private static Task<bool> MutationIsAdmitted(BehaviorContext<ReleaseLifecycleState, MutationCompleted> x) =>
+        x.GetServiceOrCreateInstance<MutationAdmission>().AdmitAsync(x);
+
+    private static bool Awaited<T>(BehaviorContext<ReleaseLifecycleState, T> x)
+        where T : class, IJobAnswer => x.Saga.Awaits(x.Message);
+
+    private static bool CheckMayBeRetried(BehaviorContext<ReleaseLifecycleState, HealthCheckFailed> x) =>
+        CheckVerdicts.MayRetry(x.Message, x.Saga.Attempt, x.GetServiceOrCreateInstance<GuardedConfig>().Current);
+
+    private static bool ReleaseIsJudgedUnhealthy(BehaviorContext<ReleaseLifecycleState, HealthCheckFailed> x) =>
+        CheckVerdicts.JudgesReleaseUnhealthy(x.Message, x.GetServiceOrCreateInstance<GuardedConfig>().Current);
+
+    private void Answer<T>(Expression<Func<Event<T>>> answer)
+        where T : class, IJobAnswer =>
+        Event(answer, e =>
+        {
+            e.CorrelateById(x => x.Message.EnvironmentId);
+            e.OnMissingInstance(m => m.Discard());
+        });
+
+    private EventActivityBinder<ReleaseLifecycleState, T> Stale<T>(Event<T> answer)
+        where T : class, IJobAnswer =>
+        When(answer, x => !x.Saga.Awaits(x.Message)).Then(x =>
+        {
+            x.GetServiceOrCreateInstance<ILogger<ReleaseLifecycleStateMachine>>().LogInformation(
+                "Stale {Event} for job {JobId} attempt {AnswerAttempt} ignored: environment {EnvironmentId} waits for job {CurrentJobId} attempt {Attempt} in state {State}",
+                x.Event.Name, x.Message.JobId, x.Message.Attempt, x.Saga.CorrelationId, x.Saga.CurrentJobId, x.Saga.Attempt, x.Saga.CurrentState);
+            GateMetrics.StaleAnswers.Add(1, new KeyValuePair<string, object?>("event", x.Event.Name));
+        });
 }

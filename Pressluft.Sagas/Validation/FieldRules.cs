@@ -95,13 +95,20 @@ public static partial class FieldRules
 
     /// <summary>
     /// An absolute <c>http</c>/<c>https</c> URL written as RFC 3986 allows (anything else percent-encoded: no spaces,
-    /// braces, quotes, angle brackets, backslashes or control characters), without credentials in it.
+    /// braces, quotes, angle brackets, backslashes or control characters), without credentials in it. A URL is never
+    /// quoted back in the reason: a malformed one may hold a credential in a place no pattern recognises.
     /// </summary>
     public static string? HttpUrl(string field, string? value)
     {
         if (string.IsNullOrEmpty(value))
         {
             return $"{field} is missing";
+        }
+
+        // Before anything that quotes the value back: the user info is the credential.
+        if (HasUserInfo(value))
+        {
+            return $"{field} carries credentials (user info before the host); credentials are not accepted in messages";
         }
 
         if (value.Length > 2048)
@@ -111,21 +118,15 @@ public static partial class FieldRules
 
         if (!UrlCharacters().IsMatch(value))
         {
-            return $"{field} '{Quote(value)}' holds characters a URL cannot hold unencoded (spaces, braces, quotes, angle brackets, backslashes, control characters); percent-encode them";
+            return $"{field} holds characters a URL cannot hold unencoded (spaces, braces, quotes, angle brackets, backslashes, control characters); percent-encode them";
         }
 
         if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps) || url.Host.Length == 0)
         {
-            return $"{field} '{Quote(value)}' is not an absolute http or https URL";
+            return $"{field} is not an absolute http or https URL with a host";
         }
 
-        if (url.UserInfo.Length > 0)
-        {
-            // Never quote it back: the user info is the credential.
-            return $"{field} carries credentials (user info before the host); credentials are not accepted in messages";
-        }
-
-        return null;
+        return url.UserInfo.Length > 0 ? $"{field} carries credentials (user info before the host); credentials are not accepted in messages" : null;
     }
 
     /// <summary>Free text: any printable characters, but no control characters or line breaks, and at most <paramref name="limit"/>.</summary>
@@ -143,6 +144,10 @@ public static partial class FieldRules
 
         return HasControlCharacters(value) ? $"{field} holds control characters or line breaks" : null;
     }
+
+    /// <summary><see cref="Text"/> that must be there (JSON <c>null</c> or empty is missing).</summary>
+    public static string? RequiredText(string field, string? value, int limit) =>
+        string.IsNullOrEmpty(value) ? $"{field} is missing" : Text(field, value, limit);
 
     /// <summary>
     /// A reference to a backup: letters, digits and the punctuation of paths and URLs (<c>. _ - / : @ + = ? &amp; ~ %</c>),
@@ -191,31 +196,45 @@ public static partial class FieldRules
         return shown.Length <= 100 ? shown : shown[..100] + "…";
     }
 
+    // Anything between "//" and the end of the authority that holds an "@", however malformed the rest is.
+    private static bool HasUserInfo(string value)
+    {
+        var start = value.IndexOf("//", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return false;
+        }
+
+        var authority = value[(start + 2)..];
+        var end = authority.IndexOfAny(['/', '?', '#']);
+        return (end < 0 ? authority : authority[..end]).Contains('@', StringComparison.Ordinal);
+    }
+
     private static bool IsIpv6(string value) =>
         value.Contains(':', StringComparison.Ordinal) && Ipv6Characters().IsMatch(value) && System.Net.IPAddress.TryParse(value, out _);
 
-    [GeneratedRegex(@"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")]
+    [GeneratedRegex(@"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\z")]
     private static partial Regex HostnamePattern();
 
-    [GeneratedRegex("^[0-9A-Fa-f:.]+$")]
+    [GeneratedRegex(@"^[0-9A-Fa-f:.]+\z")]
     private static partial Regex Ipv6Characters();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")]
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.-]{0,31}\z")]
     private static partial Regex UserPattern();
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,99}$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,99}\z")]
     private static partial Regex SlugPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}\z")]
     private static partial Regex ReleaseNamePattern();
 
     // RFC 3986 unreserved, reserved and the percent sign; nothing else.
-    [GeneratedRegex(@"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+\z")]
     private static partial Regex UrlCharacters();
 
-    [GeneratedRegex(@"^[A-Za-z0-9._\-/:@+=?&~%]{1,1024}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9._\-/:@+=?&~%]{1,1024}\z")]
     private static partial Regex BackupReferencePattern();
 
-    [GeneratedRegex("^[A-Z][A-Z0-9_]{0,63}$")]
+    [GeneratedRegex(@"^[A-Z][A-Z0-9_]{0,63}\z")]
     private static partial Regex ErrorCodePattern();
 }

@@ -49,13 +49,13 @@ public sealed class MutationCompletedValidator(GuardedConfig config, TimeProvide
         else
         {
             yield return FieldRules.Id("release.id", message.Release.Id);
-            yield return FieldRules.Text("release.path", message.Release.Path, 1024);
+            yield return FieldRules.RequiredText("release.path", message.Release.Path, 1024);
         }
 
         if (message.PreviousRelease is { } previous)
         {
             yield return FieldRules.Id("previousRelease.id", previous.Id);
-            yield return FieldRules.Text("previousRelease.path", previous.Path, 1024);
+            yield return FieldRules.RequiredText("previousRelease.path", previous.Path, 1024);
             if (message.Release is { } release && (previous.Id == release.Id || previous.Path == release.Path))
             {
                 yield return "previousRelease is the same release as release";

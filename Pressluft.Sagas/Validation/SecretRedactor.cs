@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace Pressluft.Sagas.Validation;
@@ -5,7 +7,8 @@ namespace Pressluft.Sagas.Validation;
 /// <summary>
 /// Masks values that look like credentials: <c>password=…</c>, <c>"token": "…"</c>, <c>Authorization: Bearer …</c>,
 /// user info in URLs, private key blocks. Applied to everything the service writes that may hold text from outside:
-/// playbook output, logs, ledger payloads and error text, rejection reasons.
+/// playbook output, logs, ledger payloads and error text, rejection reasons. JSON is redacted value by value
+/// (<see cref="RedactJson"/>), never as text, so it stays JSON.
 /// </summary>
 public static partial class SecretRedactor
 {
@@ -14,17 +17,69 @@ public static partial class SecretRedactor
     public static string Redact(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var result = SecretAssignment().Replace(text, m => $"{m.Groups["key"].Value}{m.Groups["sep"].Value}{Mask}");
+        var result = PrivateKeyBlock().Replace(text, "-----BEGIN " + Mask + "PRIVATE KEY (redacted)-----");
+        result = SecretAssignment().Replace(result, m => $"{m.Groups["key"].Value}{m.Groups["sep"].Value}{Mask}");
         result = BearerToken().Replace(result, "${scheme} " + Mask);
-        result = UrlCredentials().Replace(result, "${scheme}" + Mask + "@");
-        return PrivateKey().Replace(result, "-----BEGIN " + Mask + "PRIVATE KEY (redacted)");
+        return UrlCredentials().Replace(result, "${scheme}" + Mask + "@");
     }
 
     /// <summary><see cref="Redact"/> for values that may be null.</summary>
     public static string? RedactOrNull(string? text) => text is null ? null : Redact(text);
 
-    // key=value, key: value, "key": "value" for names that usually hold secrets (query strings included).
-    [GeneratedRegex("""(?<key>["']?[\w.-]*(?:password|passwd|secret|token|api[_-]?key|private[_-]?key|credential|auth|signature)[\w.-]*["']?)(?<sep>\s*[:=]\s*)(?:(?:Bearer|Basic|Token)\s+)?(?:"[^"]*"|'[^']*'|[^\s,;&}]+)""", RegexOptions.IgnoreCase)]
+    /// <summary>
+    /// A JSON document with every string value redacted, and the value of every property whose name looks secret
+    /// (<c>password</c>, <c>token</c>, ...) masked whole. Text that is not JSON is redacted as text.
+    /// </summary>
+    public static string RedactJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(json);
+        }
+        catch (JsonException)
+        {
+            return Redact(json);
+        }
+
+        return root is null ? json : RedactNode(root)!.ToJsonString();
+    }
+
+    /// <summary>Whether a name (a JSON property, a setting) usually holds a secret.</summary>
+    public static bool IsSecretName(string name) => SecretName().IsMatch(name);
+
+    private static JsonNode? RedactNode(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject item:
+                foreach (var (name, value) in item.ToList())
+                {
+                    item[name] = IsSecretName(name) && value is not null ? JsonValue.Create(Mask) : RedactNode(value?.DeepClone());
+                }
+
+                return item;
+            case JsonArray list:
+                for (var i = 0; i < list.Count; i++)
+                {
+                    list[i] = RedactNode(list[i]?.DeepClone());
+                }
+
+                return list;
+            case JsonValue value when value.TryGetValue<string>(out var text):
+                return JsonValue.Create(Redact(text));
+            default:
+                return node;
+        }
+    }
+
+    [GeneratedRegex("password|passwd|secret|token|api[_-]?key|private[_-]?key|credential|auth|signature", RegexOptions.IgnoreCase)]
+    private static partial Regex SecretName();
+
+    // key=value, key: value, "key": "value" for names that usually hold secrets (query strings included). An unquoted
+    // value ends at a quote, so a secret inside a JSON string is masked without eating the string's closing quote.
+    [GeneratedRegex("""(?<key>["']?[\w.-]*(?:password|passwd|secret|token|api[_-]?key|private[_-]?key|credential|auth|signature)[\w.-]*["']?)(?<sep>\s*[:=]\s*)(?:(?:Bearer|Basic|Token)\s+)?(?:"[^"]*"|'[^']*'|[^\s,;&}"']+)""", RegexOptions.IgnoreCase)]
     private static partial Regex SecretAssignment();
 
     [GeneratedRegex(@"(?<scheme>Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", RegexOptions.IgnoreCase)]
@@ -33,6 +88,7 @@ public static partial class SecretRedactor
     [GeneratedRegex(@"(?<scheme>[a-z][a-z0-9+.-]*://)[^/\s@]+@", RegexOptions.IgnoreCase)]
     private static partial Regex UrlCredentials();
 
-    [GeneratedRegex(@"-----BEGIN [A-Z ]*PRIVATE KEY")]
-    private static partial Regex PrivateKey();
+    // The whole block, body and end line included; a block cut off (no end line) is masked to the end of the text.
+    [GeneratedRegex(@"-----BEGIN [A-Z ]*PRIVATE KEY(?:-----)?[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|\z)")]
+    private static partial Regex PrivateKeyBlock();
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Pressluft.Runner.Reporting;
-using Pressluft.Runner.Tests.Support;
+using Pressluft.Testing;
 
 namespace Pressluft.Runner.Tests;
 
@@ -13,7 +13,7 @@ public sealed class The_published_contract_schemas
     [TestCaseSource(nameof(Schemas))]
     public void Should_match_the_csharp_types(string file, string generated)
     {
-        var path = Path.Combine(Repository.Root(), "docs", "contracts", file);
+        var path = Path.Combine(Repository.Root, "docs", "contracts", file);
         Assert.That(File.Exists(path), Is.True, $"{path} is missing; run `pressluft schemas docs/contracts`");
         var committed = JsonNode.Parse(File.ReadAllText(path));
         Assert.That(JsonNode.DeepEquals(committed, JsonNode.Parse(generated)), Is.True,

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Pressluft.Runner.Hosting;
 using Pressluft.Runner.Tests.Support;
+using Pressluft.Testing;
 
 namespace Pressluft.Runner.Tests;
 
@@ -12,7 +13,7 @@ public sealed class The_sample_production_configuration
     [Test]
     public void Should_pass_every_validation_the_service_runs_at_start()
     {
-        var file = Path.Combine(Repository.Root(), "deploy", "appsettings.production.json");
+        var file = Path.Combine(Repository.Root, "deploy", "appsettings.production.json");
         var settings = new ConfigurationBuilder().AddJsonFile(file).Build().AsEnumerable().Where(p => p.Value is not null)
             .ToDictionary(p => p.Key, p => p.Value);
         using var host = RunnerHost.CreateBuilder(settings).Build();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pressluft.Contracts;
 using Pressluft.Runner.Tests.Support;
+using Pressluft.Testing;
 using RabbitMQ.Client;
 
 namespace Pressluft.Runner.Tests;
@@ -51,7 +52,7 @@ public sealed class When_a_non_dotnet_service_publishes_before_the_gate_ever_ran
 
         var envelope = JsonNode.Parse(received.Body)!;
         var message = envelope["message"]!.AsObject();
-        var schema = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Repository.Root(), "docs", "contracts", "gate-completed.schema.json")))!;
+        var schema = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "contracts", "gate-completed.schema.json")))!;
         var required = schema["required"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
         var properties = schema["properties"]!.AsObject().Select(p => p.Key).ToList();
         Assert.Multiple(() =>

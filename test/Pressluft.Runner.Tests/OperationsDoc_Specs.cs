@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Pressluft.Runner.Tests.Support;
+using Pressluft.Testing;
 
 namespace Pressluft.Runner.Tests;
 
@@ -9,7 +10,7 @@ public sealed partial class The_operations_page
 {
     private static readonly string[] Verbs = ["", "run", "status", "job", "publish-mutation", "reset-environment", "migrate", "demo"];
 
-    private static string Page() => File.ReadAllText(Path.Combine(Repository.Root(), "docs", "operations.md"));
+    private static string Page() => File.ReadAllText(Path.Combine(Repository.Root, "docs", "operations.md"));
 
     [TestCaseSource(nameof(Verbs))]
     public async Task Should_show_the_help_of_each_verb_as_the_cli_prints_it(string verb)

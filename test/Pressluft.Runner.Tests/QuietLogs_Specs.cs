@@ -9,11 +9,11 @@ public sealed class When_the_broker_cannot_be_reached
     public async Task Should_log_one_line_per_attempt_naming_host_and_port()
     {
         var state = Directory.CreateTempSubdirectory("pressluft-quiet-").FullName;
-        var port = Repository.FreePort();
+        var port = Ports.Free();
         using var run = Cli.Start(["run"], new Dictionary<string, string?>
         {
             ["Pressluft:StateDirectory"] = state,
-            ["Pressluft:Http:Url"] = $"http://127.0.0.1:{Repository.FreePort()}",
+            ["Pressluft:Http:Url"] = $"http://127.0.0.1:{Ports.Free()}",
             ["Pressluft:Transport:Kind"] = "RabbitMq",
             ["Pressluft:Transport:RabbitMqUrl"] = $"amqp://pressluft:s3cret-password@127.0.0.1:{port}/",
         });

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Pressluft.Runner.Hosting;
 using Pressluft.Runner.Tests.Support;
+using Pressluft.Testing;
 
 namespace Pressluft.Runner.Tests;
 
@@ -18,9 +19,9 @@ public sealed class When_postgresql_stops_under_a_running_service
     public async Task Should_turn_ready_unhealthy_and_name_the_ledger()
     {
         var services = Directory.CreateTempSubdirectory("pressluft-pg-").FullName;
-        var port = Repository.FreePort();
+        var port = Ports.Free();
         var connectionString = (await Script("start", services, port)).Trim();
-        var http = Repository.FreePort();
+        var http = Ports.Free();
         try
         {
             using var host = RunnerHost.CreateBuilder(new Dictionary<string, string?>
@@ -60,7 +61,7 @@ public sealed class When_postgresql_stops_under_a_running_service
 
     private static async Task<string> Script(string verb, string services, int port)
     {
-        var start = new ProcessStartInfo(Path.Combine(Repository.Root(), "scripts", "postgres.sh")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(Path.Combine(Repository.Root, "scripts", "postgres.sh")) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(verb);
         if (verb == "start")
         {

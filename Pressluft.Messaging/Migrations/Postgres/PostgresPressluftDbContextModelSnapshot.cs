@@ -611,24 +611,24 @@ namespace Pressluft.Messaging.Migrations.Postgres
                         .HasColumnType("character varying(4000)")
                         .HasColumnName("backup_reference");
 
+                    b.Property<Guid?>("CheckedReleaseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("checked_release_id");
+
+                    b.Property<string>("CheckedReleasePath")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("checked_release_path");
+
                     b.Property<Guid?>("CurrentJobId")
                         .HasColumnType("uuid")
                         .HasColumnName("current_job_id");
-
-                    b.Property<string>("CurrentJobType")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("current_job_type");
 
                     b.Property<string>("CurrentState")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("current_state");
-
-                    b.Property<DateTime?>("DeadlineAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("deadline_at");
 
                     b.Property<string>("EnvironmentSlug")
                         .HasMaxLength(4000)

@@ -598,24 +598,24 @@ namespace Pressluft.Messaging.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("backup_reference");
 
+                    b.Property<Guid?>("CheckedReleaseId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("checked_release_id");
+
+                    b.Property<string>("CheckedReleasePath")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("checked_release_path");
+
                     b.Property<Guid?>("CurrentJobId")
                         .HasColumnType("TEXT")
                         .HasColumnName("current_job_id");
-
-                    b.Property<string>("CurrentJobType")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("current_job_type");
 
                     b.Property<string>("CurrentState")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("current_state");
-
-                    b.Property<DateTime?>("DeadlineAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("deadline_at");
 
                     b.Property<string>("EnvironmentSlug")
                         .HasMaxLength(4000)

@@ -37,7 +37,7 @@ public sealed class EmbeddedService : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["Pressluft:StateDirectory"] = state,
-            ["Pressluft:Http:Url"] = $"http://127.0.0.1:{Repository.FreePort()}/",
+            ["Pressluft:Http:Url"] = $"http://127.0.0.1:{Ports.Free()}/",
             ["Pressluft:Ansible:Connection"] = "local",
             ["Pressluft:Ansible:SitesRoot"] = ansible.SitesRoot,
             ["Pressluft:Ansible:WpCliPath"] = ansible.WpCliPath,

@@ -24,7 +24,7 @@ public sealed class ServiceWorld : IAsyncDisposable
     public const string ManagementVariable = "PRESSLUFT_TEST_RABBITMQ_MANAGEMENT";
 
     private readonly HttpClient _management;
-    private readonly int _httpPort = Repository.FreePort();
+    private readonly int _httpPort = Ports.Free();
     private IHost? _host;
     private ServiceProvider? _ledger;
 
