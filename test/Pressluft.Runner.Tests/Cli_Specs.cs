@@ -131,4 +131,28 @@ public sealed class When_the_cli_is_given_bad_input
             Assert.That(Regex.IsMatch(status.Error, @"\b(ERR|FTL)\b"), Is.False, status.ToString());
         });
     }
+
+    [Test]
+    public async Task Should_keep_watching_and_print_a_json_document_per_line()
+    {
+        var migrate = await Run("migrate");
+        Assert.That(migrate.ExitCode, Is.Zero, migrate.ToString());
+        using var watch = Cli.Start(["status", "--watch", "--json", "--interval", "1"], new Dictionary<string, string?> { ["Pressluft:StateDirectory"] = _state });
+        try
+        {
+            var first = await watch.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            var document = System.Text.Json.JsonDocument.Parse(first!).RootElement;
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(document.GetProperty("environments").GetArrayLength(), Is.Zero);
+                Assert.That(watch.HasExited, Is.False, "--watch keeps running until stopped");
+            });
+        }
+        finally
+        {
+            watch.Kill(entireProcessTree: true);
+            await watch.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
 }
