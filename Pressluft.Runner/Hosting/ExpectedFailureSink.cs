@@ -13,16 +13,24 @@ namespace Pressluft.Runner.Hosting;
 /// Failures the service expects and handles are not bugs, so they are logged as one line without a stack trace: a
 /// rejected message (bad input, moved to <c>_error</c> with its reason) at Warning, each broker connection attempt
 /// that fails (MassTransit retries it) once, at Warning, with the broker's host:port and the reason, and a cancelled
-/// start or stop. Invalid options at start keep their level but lose the stack too. Everything else passes through
-/// untouched.
+/// start or stop. Invalid options at start keep their level but lose the stack too. EF's probe of a fresh database's
+/// migration history is left out. Everything else passes through untouched.
 /// </summary>
 public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
 {
+    /// <summary>Set (through the log context) while the ledger is migrated at start.</summary>
+    public const string MigratingProperty = "LedgerMigrating";
+
     private static readonly MessageTemplateParser Parser = new();
 
     public void Emit(LogEvent logEvent)
     {
         ArgumentNullException.ThrowIfNull(logEvent);
+        if (IsMigrationProbe(logEvent))
+        {
+            return;
+        }
+
         if (logEvent.Exception is not { } exception || Reason(exception) is not { } reason)
         {
             inner.Emit(logEvent);
@@ -80,6 +88,11 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
         var where = chain.OfType<RabbitMqConnectionException>().FirstOrDefault()?.Message;
         return where is null || ReferenceEquals(cause, chain[0]) ? cause.Message : $"{where} ({Describe(cause)})";
     }
+
+    private static bool IsMigrationProbe(LogEvent logEvent) =>
+        logEvent.Properties.ContainsKey(MigratingProperty)
+        && logEvent.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: "Microsoft.EntityFrameworkCore.Database.Command" }
+        && logEvent.MessageTemplate.Text.StartsWith("Failed executing DbCommand", StringComparison.Ordinal);
 
     private static bool IsConnectionFailure(Exception exception)
     {

@@ -1,4 +1,5 @@
 using Pressluft.Runner.Tests.Support;
+using Pressluft.Testing;
 
 namespace Pressluft.Runner.Tests;
 
@@ -97,5 +98,60 @@ public sealed class When_a_message_is_rejected_at_the_edge
     private sealed class Collecting(List<Serilog.Events.LogEvent> events) : Serilog.Core.ILogEventSink
     {
         public void Emit(Serilog.Events.LogEvent logEvent) => events.Add(logEvent);
+    }
+}
+
+/// <summary>A first start is an expected condition: an empty PostgreSQL database is migrated without a single error line.</summary>
+public sealed class When_the_service_first_starts_on_an_empty_postgresql_database
+{
+    [Test]
+    public async Task Should_migrate_it_without_logging_errors()
+    {
+        await using var database = await TestDatabase.CreateAsync(Messaging.Persistence.LedgerProvider.Postgres);
+        var state = Directory.CreateTempSubdirectory("pressluft-first-").FullName;
+        var http = Ports.Free();
+        using var run = Cli.Start(["run"], new Dictionary<string, string?>
+        {
+            ["Pressluft:StateDirectory"] = state,
+            ["Pressluft:Http:Url"] = $"http://127.0.0.1:{http}",
+            ["Pressluft:Ledger:Provider"] = "Postgres",
+            ["Pressluft:Ledger:ConnectionString"] = database.Options.ConnectionString,
+        });
+        var output = run.StandardOutput.ReadToEndAsync();
+        var error = run.StandardError.ReadToEndAsync();
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}/") };
+        var ready = false;
+        try
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (!ready && DateTime.UtcNow < deadline && !run.HasExited)
+            {
+                try
+                {
+                    using var response = await client.GetAsync(new Uri("health/ready", UriKind.Relative));
+                    ready = response.IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+
+                await Task.Delay(200);
+            }
+        }
+        finally
+        {
+            run.Kill(entireProcessTree: true);
+            await run.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Directory.Delete(state, recursive: true);
+        }
+
+        var log = await output + await error;
+        Assert.Multiple(() =>
+        {
+            Assert.That(ready, Is.True, log);
+            Assert.That(log, Does.Contain("Applying ledger migrations"));
+            Assert.That(log, Does.Not.Contain(" ERR]").And.Not.Contain(" FTL]"), log);
+        });
     }
 }
