@@ -15,6 +15,12 @@ public sealed record RollbackRequested
     /// <summary>The environment's id.</summary>
     public required Guid EnvironmentId { get; init; }
 
+    /// <summary>
+    /// A runner does not start the job after this time (UTC): the gate has stopped waiting for it by then, so the runner
+    /// answers that it expired instead. Null: no limit.
+    /// </summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
     /// <summary>The environment's slug.</summary>
     public string? EnvironmentSlug { get; init; }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Ledger;
+using Pressluft.Messaging.Outbox;
 using Pressluft.Sagas.Gate;
 using Pressluft.Sagas.Ledger;
 using Pressluft.Sagas.StateMachines;
@@ -37,6 +38,7 @@ public static class ReleaseGateRegistration
         services.AddScoped<HealthCheckJobs>();
         services.AddScoped<RollbackJobs>();
         services.AddScoped<EnvironmentReset>();
+        services.AddScoped<IDeadlines, OutboxDeadlines>();
         services.AddSingleton<IMessageValidator<MutationCompleted>, MutationCompletedValidator>();
         services.AddSingleton<IMessageValidator<ResetEnvironment>, ResetEnvironmentValidator>();
         return services;

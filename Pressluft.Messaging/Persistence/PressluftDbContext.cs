@@ -149,6 +149,7 @@ public abstract class PressluftDbContext(DbContextOptions options) : DbContext(o
             e.Property(x => x.ResponseAddress).HasMaxLength(2048);
             e.Property(x => x.FaultAddress).HasMaxLength(2048);
             e.HasIndex(x => new { x.InboxMessageId, x.InboxConsumerId, x.SequenceNumber });
+            e.HasIndex(x => x.MessageId);
             e.HasIndex(x => x.EnqueueTime);
         });
     }

@@ -13,6 +13,7 @@ namespace Pressluft.Runner.Consumers;
 /// </summary>
 public sealed class ReleaseRollbackConsumer(
     AnsiblePlaybookRunner runner,
+    JobAdmission admission,
     IBus bus,
     IOptionsMonitor<AnsibleOptions> options,
     TimeProvider clock,
@@ -23,6 +24,28 @@ public sealed class ReleaseRollbackConsumer(
         var request = context.Message;
         var settings = options.CurrentValue;
 
+        var (refusal, why) = await admission.CheckAsync(request.JobId, 1, request.ExpiresAt, JobRules.Check(request, settings), context.CancellationToken);
+        if (refusal != JobRefusal.None)
+        {
+            logger.LogWarning("Rollback {JobId} of environment {EnvironmentId} not run ({Refusal}): {Reason}", request.JobId, request.EnvironmentId, refusal, why);
+            if (refusal != JobRefusal.GivenUp)
+            {
+                await context.Publish(new RollbackFailed
+                {
+                    JobId = request.JobId,
+                    EnvironmentId = request.EnvironmentId,
+                    Error = new JobError
+                    {
+                        Code = refusal == JobRefusal.Rejected ? ErrorCodes.JobRejected : ErrorCodes.RollbackFailed,
+                        Message = refusal == JobRefusal.Rejected ? $"Refused by the runner, nothing ran: {why}" : $"Not run: {why}",
+                    },
+                    CompletedAt = clock.GetUtcNow(),
+                });
+            }
+
+            return;
+        }
+
         // Straight to the bus, not the outbox: "running" is only worth telling while the playbook runs.
         await bus.Publish(new JobStarted
         {
@@ -32,22 +55,6 @@ public sealed class ReleaseRollbackConsumer(
             Worker = JobVariables.Worker,
             StartedAt = clock.GetUtcNow(),
         });
-
-        var problems = JobRules.Check(request, settings);
-        if (problems.Count > 0)
-        {
-            var refusal = string.Join("; ", problems);
-            logger.LogWarning("Rollback {JobId} of environment {EnvironmentId} refused ({Code}): {Reason}",
-                request.JobId, request.EnvironmentId, ErrorCodes.JobRejected, refusal);
-            await context.Publish(new RollbackFailed
-            {
-                JobId = request.JobId,
-                EnvironmentId = request.EnvironmentId,
-                Error = new JobError { Code = ErrorCodes.JobRejected, Message = $"Refused by the runner, nothing ran: {refusal}" },
-                CompletedAt = clock.GetUtcNow(),
-            });
-            return;
-        }
 
         var variables = JobVariables.Common(request.JobId, request.SiteId, request.SiteSlug, request.EnvironmentId, request.EnvironmentSlug,
             request.EnvironmentType, request.Node);

@@ -25,6 +25,7 @@ public static class RunnerRegistration
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<AnsiblePlaybookRunner>();
+        services.AddScoped<JobAdmission>();
         services.AddSingleton<IMessageValidator<MutationCompleted>, ReleasePathValidator>();
         return services;
     }

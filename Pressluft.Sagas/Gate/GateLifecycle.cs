@@ -10,7 +10,7 @@ namespace Pressluft.Sagas.Gate;
 /// A gate's own record: opening it for an admitted mutation (the ledger records the new live release and puts the
 /// environment in progress), superseding it when a newer mutation arrives, and completing it with an outcome.
 /// </summary>
-public sealed class GateLifecycle(IReleaseLedger ledger, GuardedConfig config, TimeProvider clock, ILogger<GateLifecycle> logger)
+public sealed class GateLifecycle(IReleaseLedger ledger, IDeadlines deadlines, GuardedConfig config, TimeProvider clock, ILogger<GateLifecycle> logger)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -47,6 +47,7 @@ public sealed class GateLifecycle(IReleaseLedger ledger, GuardedConfig config, T
         saga.CheckedReleasePath = null;
         saga.FailureCode = null;
         saga.CurrentJobId = null;
+        saga.DeadlineId = null;
         saga.Attempt = 0;
 
         await ledger.StartGateAsync(
@@ -73,6 +74,7 @@ public sealed class GateLifecycle(IReleaseLedger ledger, GuardedConfig config, T
         var newMutationJobId = context.Message.MutationJobId;
         logger.LogWarning("Gate for mutation {MutationJobId} of environment {EnvironmentId} superseded by mutation {NewMutationJobId}",
             saga.MutationJobId, saga.CorrelationId, newMutationJobId);
+        await deadlines.CancelCurrentAsync(saga, ct);
         if (saga.CurrentJobId is { } jobId)
         {
             await ledger.CancelJobAsync(jobId, new JobError { Code = ErrorCodes.GateSuperseded, Message = $"Superseded by mutation {newMutationJobId}." }, Now, ct);

@@ -12,7 +12,7 @@ namespace Pressluft.Sagas.Gate;
 /// The gate's <c>health_check</c> jobs: requesting one (of the gated release, or of the restored release after a
 /// rollback), retrying an inconclusive attempt, and recording what the runner answered.
 /// </summary>
-public sealed class HealthCheckJobs(IReleaseLedger ledger, GuardedConfig config, TimeProvider clock, ILogger<HealthCheckJobs> logger)
+public sealed class HealthCheckJobs(IReleaseLedger ledger, IDeadlines deadlines, GuardedConfig config, TimeProvider clock, ILogger<HealthCheckJobs> logger)
 {
     private static readonly JsonSerializerOptions PayloadJson = new(JsonSerializerDefaults.Web);
 
@@ -42,6 +42,7 @@ public sealed class HealthCheckJobs(IReleaseLedger ledger, GuardedConfig config,
     {
         var saga = context.Saga;
         var ct = context.CancellationToken;
+        await deadlines.CancelCurrentAsync(saga, ct);
         await ledger.SucceedJobAsync(context.Message.JobId, context.Message.CompletedAt.UtcDateTime, ct);
         var reason = IsGateCheck(saga) ? "health check passed" : "restored release passed its health check after the rollback";
         await context.PublishIfAny(await ledger.ChangeReleaseHealthAsync(saga.CheckedReleaseId!.Value, ReleaseHealth.Healthy, reason, context.Message.JobId, Now, ct));
@@ -53,6 +54,7 @@ public sealed class HealthCheckJobs(IReleaseLedger ledger, GuardedConfig config,
         var saga = context.Saga;
         var delay = config.Current.InconclusiveRetryDelay;
         var jobId = saga.CurrentJobId!.Value;
+        await deadlines.CancelCurrentAsync(saga, context.CancellationToken);
         await ledger.RecordAttemptErrorAsync(jobId, saga.Attempt, context.Message.Error, context.CancellationToken);
         logger.LogWarning("Health check {JobId} of environment {EnvironmentId} inconclusive on attempt {Attempt} ({Code}); retrying in {Delay}",
             jobId, saga.CorrelationId, saga.Attempt, context.Message.Error.Code, delay);
@@ -73,6 +75,7 @@ public sealed class HealthCheckJobs(IReleaseLedger ledger, GuardedConfig config,
     public async Task RecordFailedAsync(BehaviorContext<ReleaseLifecycleState, HealthCheckFailed> context)
     {
         var code = CheckVerdicts.CodeFor(context.Message);
+        await deadlines.CancelCurrentAsync(context.Saga, context.CancellationToken);
         await ledger.FailJobAsync(context.Saga.CurrentJobId!.Value, JobErrors.Recode(context.Message.Error, code), Now, context.CancellationToken);
         context.Saga.FailureCode = code;
     }
@@ -82,6 +85,7 @@ public sealed class HealthCheckJobs(IReleaseLedger ledger, GuardedConfig config,
     {
         var saga = context.Saga;
         var error = context.Message.Error;
+        await deadlines.CancelCurrentAsync(saga, context.CancellationToken);
         await ledger.FailJobAsync(saga.CurrentJobId!.Value, JobErrors.Recode(error, ErrorCodes.RollbackVerificationFailed,
             $"Restored release {saga.CheckedReleaseId} did not pass its health check: {error.Message}"), Now, context.CancellationToken);
         if (CheckVerdicts.JudgesReleaseUnhealthy(context.Message, config.Current))
@@ -118,12 +122,15 @@ public sealed class HealthCheckJobs(IReleaseLedger ledger, GuardedConfig config,
 
     private static string Purpose(ReleaseLifecycleState saga) => IsGateCheck(saga) ? HealthCheckPurposes.Gate : HealthCheckPurposes.VerifyRollback;
 
-    // The request for the current attempt, and the deadline by which its answer must arrive.
+    // The request for the current attempt, and the deadline by which its answer must arrive: the time a request may wait
+    // for a runner (after which no runner starts it) plus the time a started check may take.
     private async Task SendAsync(BehaviorContext<ReleaseLifecycleState> context)
     {
         var saga = context.Saga;
+        var settings = config.Current;
         await context.Publish(new HealthCheckRequested
         {
+            ExpiresAt = settings.QueueTimeout > TimeSpan.Zero ? clock.GetUtcNow() + settings.QueueTimeout : null,
             JobId = saga.CurrentJobId!.Value,
             Attempt = saga.Attempt,
             Purpose = Purpose(saga),
@@ -136,7 +143,8 @@ public sealed class HealthCheckJobs(IReleaseLedger ledger, GuardedConfig config,
             EnvironmentUrl = saga.EnvironmentUrl,
             Release = new ReleaseRef { Id = saga.CheckedReleaseId!.Value, Path = saga.CheckedReleasePath! },
         }, context.CancellationToken);
-        await context.ScheduleSend(context.ReceiveContext.InputAddress, config.Current.HealthCheckDeadline,
-            new HealthCheckDeadlineExpired { EnvironmentId = saga.CorrelationId, JobId = saga.CurrentJobId!.Value, Attempt = saga.Attempt });
+        saga.DeadlineId = await deadlines.ScheduleAsync(context,
+            new HealthCheckDeadlineExpired { EnvironmentId = saga.CorrelationId, JobId = saga.CurrentJobId!.Value, Attempt = saga.Attempt },
+            settings.QueueTimeout + settings.HealthCheckDeadline);
     }
 }

@@ -16,11 +16,18 @@ public sealed class HealthGateOptions
     /// <summary>Per gated job type (<c>env_deploy</c>, ...): its mode. A job type not listed is enforced.</summary>
     public Dictionary<string, GatedOperationOptions> Operations { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>How long one health check attempt may take before it counts as inconclusive.</summary>
+    /// <summary>
+    /// How long a job request may wait for a runner. A runner does not start it later (it answers that it expired), so a
+    /// backlog delays verdicts but never changes them, and the gate never waits on work it has given up on.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a health check attempt may run once a runner starts it; the gate waits <see cref="QueueTimeout"/> longer.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan HealthCheckDeadline { get; set; } = TimeSpan.FromMinutes(3);
 
-    /// <summary>How long the rollback may take before the environment is failed.</summary>
+    /// <summary>How long the rollback may run once a runner starts it; the gate waits <see cref="QueueTimeout"/> longer.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan RollbackDeadline { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -12,7 +12,7 @@ namespace Pressluft.Sagas.Gate;
 /// The gate's <c>release_rollback</c> jobs: choosing the release to go back to, requesting the rollback (or recording
 /// that there is nothing to go back to), and recording what the runner answered.
 /// </summary>
-public sealed class RollbackJobs(IReleaseLedger ledger, RollbackTargetSelector targets, GuardedConfig config, TimeProvider clock, ILogger<RollbackJobs> logger)
+public sealed class RollbackJobs(IReleaseLedger ledger, RollbackTargetSelector targets, IDeadlines deadlines, GuardedConfig config, TimeProvider clock, ILogger<RollbackJobs> logger)
 {
     private static readonly JsonSerializerOptions PayloadJson = new(JsonSerializerDefaults.Web);
 
@@ -34,6 +34,7 @@ public sealed class RollbackJobs(IReleaseLedger ledger, RollbackTargetSelector t
     {
         var saga = context.Saga;
         var ct = context.CancellationToken;
+        var settings = config.Current;
         var jobId = NewId.NextGuid();
         var reason = Reason(context);
         var from = new ReleaseRef { Id = saga.ReleaseId, Path = saga.ReleasePath };
@@ -53,6 +54,7 @@ public sealed class RollbackJobs(IReleaseLedger ledger, RollbackTargetSelector t
             EnvironmentSlug = saga.EnvironmentSlug,
             EnvironmentType = saga.EnvironmentType,
             Node = GateMessages.Node(saga),
+            ExpiresAt = settings.QueueTimeout > TimeSpan.Zero ? clock.GetUtcNow() + settings.QueueTimeout : null,
             FromRelease = from,
             ToRelease = to,
             ReasonCode = saga.FailureCode!,
@@ -60,8 +62,8 @@ public sealed class RollbackJobs(IReleaseLedger ledger, RollbackTargetSelector t
             MutationJobId = saga.MutationJobId,
             BackupReference = saga.BackupReference,
         }, ct);
-        await context.ScheduleSend(context.ReceiveContext.InputAddress, config.Current.RollbackDeadline,
-            new RollbackDeadlineExpired { EnvironmentId = saga.CorrelationId, JobId = jobId });
+        saga.DeadlineId = await deadlines.ScheduleAsync(context, new RollbackDeadlineExpired { EnvironmentId = saga.CorrelationId, JobId = jobId },
+            settings.QueueTimeout + settings.RollbackDeadline);
     }
 
     /// <summary>Nothing to roll back to: the rollback job is recorded as failed with ROLLBACK_NO_PRIOR_RELEASE.</summary>
@@ -83,6 +85,7 @@ public sealed class RollbackJobs(IReleaseLedger ledger, RollbackTargetSelector t
     {
         var saga = context.Saga;
         var ct = context.CancellationToken;
+        await deadlines.CancelCurrentAsync(saga, ct);
         await ledger.SucceedJobAsync(context.Message.JobId, context.Message.CompletedAt.UtcDateTime, ct);
         await ledger.SetCurrentReleaseAsync(saga.CorrelationId, saga.RollbackTargetId!.Value, ct);
         logger.LogInformation("Environment {EnvironmentId} rolled back from {FromReleaseId} to {ToReleaseId}; verifying",
@@ -93,7 +96,11 @@ public sealed class RollbackJobs(IReleaseLedger ledger, RollbackTargetSelector t
         FailAsync(context, JobErrors.Recode(context.Message.Error, ErrorCodes.RollbackFailed));
 
     public Task RecordTimedOutAsync(BehaviorContext<ReleaseLifecycleState, RollbackDeadlineExpired> context) =>
-        FailAsync(context, new JobError { Code = ErrorCodes.RollbackTimeout, Message = $"No rollback answer within {config.Current.RollbackDeadline}." });
+        FailAsync(context, new JobError
+        {
+            Code = ErrorCodes.RollbackTimeout,
+            Message = $"No rollback answer within {config.Current.QueueTimeout + config.Current.RollbackDeadline} (waiting for a runner and running).",
+        });
 
     // The failed check that caused the rollback, in a sentence for the ledger and the log; never handed to a playbook.
     private static string Reason(BehaviorContext<ReleaseLifecycleState, HealthCheckFailed> context) => $"{context.Saga.FailureCode}: {context.Message.Error.Message}";
@@ -109,6 +116,7 @@ public sealed class RollbackJobs(IReleaseLedger ledger, RollbackTargetSelector t
     private async Task FailAsync(BehaviorContext<ReleaseLifecycleState> context, JobError error)
     {
         var saga = context.Saga;
+        await deadlines.CancelCurrentAsync(saga, context.CancellationToken);
         await ledger.FailJobAsync(saga.CurrentJobId!.Value, error, Now, context.CancellationToken);
         logger.LogError("Rollback {JobId} of environment {EnvironmentId} failed with {Code}: {Message}", saga.CurrentJobId, saga.CorrelationId, error.Code, error.Message);
         saga.FailureCode = error.Code;

@@ -66,7 +66,7 @@ internal static class GateSteps
             Error = new JobError
             {
                 Code = ErrorCodes.HealthCheckTimeout,
-                Message = $"No health check answer for attempt {x.Message.Attempt} within {x.GetServiceOrCreateInstance<GuardedConfig>().Current.HealthCheckDeadline}.",
+                Message = $"No health check answer for attempt {x.Message.Attempt} within {Wait(x.GetServiceOrCreateInstance<GuardedConfig>().Current)} (waiting for a runner and running).",
                 Retryable = true,
             },
             CompletedAt = x.GetServiceOrCreateInstance<TimeProvider>().GetUtcNow(),
@@ -93,6 +93,8 @@ internal static class GateSteps
 
     public static EventActivityBinder<ReleaseLifecycleState, ResetEnvironment> ResetToActive(this EventActivityBinder<ReleaseLifecycleState, ResetEnvironment> binder) =>
         binder.Step<EnvironmentReset, ResetEnvironment>((reset, x) => reset.ResetAsync(x));
+
+    private static TimeSpan Wait(HealthGateOptions settings) => settings.QueueTimeout + settings.HealthCheckDeadline;
 
     // Resolves the step's service from the message's scope (so it shares the scope's DbContext and ledger) and stamps the saga.
     private static EventActivityBinder<ReleaseLifecycleState, T> Step<TService, T>(this EventActivityBinder<ReleaseLifecycleState, T> binder,

@@ -55,6 +55,9 @@ public class ReleaseLifecycleState : SagaStateMachineInstance, ISagaVersion
     /// <summary>The attempt of <see cref="CurrentJobId"/> being waited for (health checks are retried when inconclusive).</summary>
     public int Attempt { get; set; }
 
+    /// <summary>The scheduled deadline of the current attempt, cancelled when its answer comes.</summary>
+    public Guid? DeadlineId { get; set; }
+
     public DateTime UpdatedAt { get; set; }
 
     /// <summary>Whether the gate waits for exactly this job and attempt; any other answer is stale.</summary>

@@ -2,10 +2,12 @@ using System.Diagnostics;
 using System.Text;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Pressluft.Contracts;
 using Pressluft.Runner.Ansible;
 using Pressluft.Runner.Consumers;
 using Pressluft.Runner.Tests.Support;
+using Pressluft.Testing;
 
 namespace Pressluft.Runner.Tests;
 
@@ -134,6 +136,31 @@ public sealed class When_a_node_name_could_inject_into_the_inventory
         }, CancellationToken.None);
 
         Assert.That(run, Throws.ArgumentException.With.Message.Contains("is not a host name"));
+    }
+}
+
+public sealed class When_a_playbook_prints_a_secret
+{
+    [Test]
+    public async Task Should_log_its_output_lines_only_redacted()
+    {
+        await using var world = AnsibleWorld.Create();
+        var release = world.Site.AddRelease("r1");
+        var ansible = StandInAnsiblePlaybook.Write(world.Root, "TASK [Check the database] db_password=hunter2 host=db-1");
+        var logs = new CapturedLogs();
+        await using var provider = await world.StartHarnessAsync(_ => { },
+            new Dictionary<string, string?> { ["Pressluft:Ansible:AnsiblePlaybookPath"] = ansible },
+            services => services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug)));
+
+        var outcome = await PlaybookRuns.HealthCheckAsync(provider, world, PlaybookRuns.HealthCheckVariables(world, release.Path));
+
+        var runnerLogs = logs.Entries.Where(e => e.Category == typeof(AnsiblePlaybookRunner).FullName).Select(e => e.Message).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(runnerLogs, Has.Some.Contains("TASK [Check the database] db_password=*** host=db-1"), "the output line was not logged");
+            Assert.That(logs.Entries.Select(e => e.Message), Has.None.Contains("hunter2"));
+            Assert.That(outcome.OutputTail, Does.Not.Contain("hunter2"));
+        });
     }
 }
 

@@ -57,6 +57,35 @@ public sealed class When_ansible_rolls_a_site_back
     }
 }
 
+public sealed class When_the_rollback_playbook_exits_without_a_result
+{
+    [Test]
+    public async Task Should_report_the_rollback_failed_not_completed()
+    {
+        await using var world = AnsibleWorld.Create();
+        var good = world.Site.AddRelease("r1");
+        var broken = world.Site.AddRelease("r2", httpStatus: 500);
+        world.Site.MakeCurrent(broken);
+        var ansible = StandInAnsiblePlaybook.Write(world.Root, "PLAY RECAP *********", "node : ok=4 changed=0 unreachable=0 failed=0");
+        await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<ReleaseRollbackConsumer>(),
+            new Dictionary<string, string?> { ["Pressluft:Ansible:AnsiblePlaybookPath"] = ansible });
+        var harness = provider.GetRequiredService<ITestHarness>();
+
+        await harness.Bus.Publish(Requests.Rollback(world, broken, good));
+
+        var answers = harness.Published.SelectAsync(f => f.Includes.Add<RollbackCompleted>().Add<RollbackFailed>());
+        var answer = (await answers.First()).MessageObject;
+        Assert.That(answer, Is.TypeOf<RollbackFailed>(), "a rollback that left no result was reported completed");
+        var failed = (RollbackFailed)answer;
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed.Error.Code, Is.EqualTo(ErrorCodes.RollbackFailed));
+            Assert.That(failed.Error.Message, Does.Contain("No rollback result"));
+            Assert.That(failed.Error.Details.ExitCode, Is.Zero);
+        });
+    }
+}
+
 public sealed class When_a_rollback_target_is_not_a_release_of_the_site
 {
     private static IEnumerable<TestCaseData> Targets()

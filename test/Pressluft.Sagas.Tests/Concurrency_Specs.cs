@@ -2,6 +2,7 @@ using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Persistence;
+using Pressluft.Sagas.Messages;
 using Pressluft.Sagas.Tests.Support;
 using Pressluft.Testing;
 
@@ -21,7 +22,7 @@ public sealed class When_the_same_mutation_is_delivered_twice(LedgerProvider led
         await host.WaitForGateAsync(mutation.MutationJobId);
         await host.PublishAsync(mutation);
         Assert.That(await host.Harness.Consumed.Any<MutationCompleted>(x => x.Context.Message == mutation), Is.True);
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<MutationCompleted>(m => m.MutationJobId == mutation.MutationJobId, count: 2);
 
         Assert.Multiple(async () =>
         {
@@ -43,7 +44,7 @@ public sealed class When_the_same_mutation_is_delivered_twice(LedgerProvider led
         await host.PublishAsync(mutation);
         await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
         await host.PublishAsync(mutation);
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<MutationCompleted>(m => m.MutationJobId == mutation.MutationJobId, count: 2);
 
         var jobs = await host.JobsAsync(site.EnvironmentId);
         Assert.Multiple(() =>
@@ -68,21 +69,45 @@ public sealed class When_a_stale_or_duplicate_answer_arrives(LedgerProvider ledg
         await host.PublishAsync(site.Mutation(release, site.NewRelease("r1")));
         await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
 
-        await host.PublishAsync(new HealthCheckFailed
+        var stale = new HealthCheckFailed
         {
             JobId = Guid.NewGuid(),
             EnvironmentId = site.EnvironmentId,
             Verdict = HealthVerdicts.Failed,
             Error = new JobError { Code = ErrorCodes.HealthCheckFailed, Message = "from some other job" },
             CompletedAt = DateTimeOffset.UtcNow,
-        });
+        };
+        await host.PublishAsync(stale);
         Assert.That(await host.Harness.Consumed.Any<HealthCheckFailed>(), Is.True);
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<HealthCheckFailed>(m => m.JobId == stale.JobId);
 
         var jobs = await host.JobsAsync(site.EnvironmentId);
         Assert.Multiple(async () =>
         {
             Assert.That(jobs.Single().Status, Is.EqualTo(JobStatuses.Queued));
+            Assert.That((await host.ReleaseAsync(release.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unknown));
+            Assert.That(host.Runner.RollbackRequests, Is.Empty);
+        });
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
+    }
+
+    [Test]
+    public async Task Should_ignore_a_late_answer_of_an_earlier_attempt_while_the_next_attempt_runs()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var (_, release, _) = await host.DeployAsync(site, [CheckAnswer.Inconclusive, CheckAnswer.Silent]);
+        var retry = await host.CheckRequestAsync(r => r.Attempt == 2);
+
+        // Attempt 1 was answered inconclusive; a second answer of it, a failure, arrives while attempt 2 runs.
+        await host.PublishAsync(Answers.Failed(retry) with { Attempt = 1 });
+        await host.HandledAsync<HealthCheckFailed>(m => m.Attempt == 1 && m.Verdict == HealthVerdicts.Failed);
+
+        var saga = await host.QueryAsync(db => db.ReleaseLifecycleSagas.AsNoTracking().SingleAsync());
+        Assert.Multiple(async () =>
+        {
+            Assert.That((saga.CurrentJobId, saga.Attempt), Is.EqualTo(((Guid?)retry.JobId, 2)), "the gate stopped waiting for attempt 2");
+            Assert.That((await host.JobsAsync(site.EnvironmentId)).Select(j => (j.JobType, j.Status)), Is.EqualTo(new[] { (JobTypes.HealthCheck, JobStatuses.Running) }));
             Assert.That((await host.ReleaseAsync(release.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unknown));
             Assert.That(host.Runner.RollbackRequests, Is.Empty);
         });
@@ -110,7 +135,7 @@ public sealed class When_a_stale_or_duplicate_answer_arrives(LedgerProvider ledg
             Error = new JobError { Code = ErrorCodes.HealthCheckFailed, Message = "redelivered" },
             CompletedAt = DateTimeOffset.UtcNow,
         });
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<HealthCheckFailed>(m => m.JobId == firstCheck.JobId && m.Error.Message == "redelivered");
 
         Assert.Multiple(async () =>
         {
@@ -120,6 +145,69 @@ public sealed class When_a_stale_or_duplicate_answer_arrives(LedgerProvider ledg
             Assert.That((await host.ReleaseAsync(good.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Healthy));
         });
         await host.WaitForStateAsync(site.EnvironmentId, m => m.Active);
+    }
+}
+
+/// <summary>A deadline is scheduled with every attempt and delivered when due, answered or not: only the current one counts.</summary>
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_deadline_of_another_job_or_attempt_arrives(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_ignore_the_deadline_of_an_earlier_attempt()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        await host.DeployAsync(site, [CheckAnswer.Inconclusive, CheckAnswer.Silent]);
+        var retry = await host.CheckRequestAsync(r => r.Attempt == 2);
+        await host.HandledAsync<HealthCheckRetryDue>(m => m.JobId == retry.JobId);
+        var before = await Snapshot.TakeAsync(host);
+
+        await host.SendToSagaAsync(new HealthCheckDeadlineExpired { EnvironmentId = site.EnvironmentId, JobId = retry.JobId, Attempt = 1 });
+        await host.HandledAsync<HealthCheckDeadlineExpired>(m => m.JobId == retry.JobId && m.Attempt == 1);
+
+        await AssertUnchangedAsync(host, before, retry.JobId, attempt: 2);
+    }
+
+    [Test]
+    public async Task Should_ignore_a_health_check_deadline_of_another_job()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var (_, check) = await host.AwaitingCheckAsync(site);
+        var before = await Snapshot.TakeAsync(host);
+
+        var other = Guid.NewGuid();
+        await host.SendToSagaAsync(new HealthCheckDeadlineExpired { EnvironmentId = site.EnvironmentId, JobId = other, Attempt = 1 });
+        await host.HandledAsync<HealthCheckDeadlineExpired>(m => m.JobId == other);
+
+        await AssertUnchangedAsync(host, before, check.JobId, attempt: 1);
+    }
+
+    [Test]
+    public async Task Should_ignore_a_rollback_deadline_of_another_job()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var (_, rollback) = await host.RollingBackAsync(site);
+        var before = await Snapshot.TakeAsync(host);
+
+        var other = Guid.NewGuid();
+        await host.SendToSagaAsync(new RollbackDeadlineExpired { EnvironmentId = site.EnvironmentId, JobId = other });
+        await host.HandledAsync<RollbackDeadlineExpired>(m => m.JobId == other);
+
+        await AssertUnchangedAsync(host, before, rollback.JobId, attempt: 1);
+    }
+
+    /// <summary>Consuming the stale deadline bumps the saga's version and writes its inbox row; nothing else may change.</summary>
+    private static async Task AssertUnchangedAsync(GateTestHost host, Snapshot before, Guid awaitedJobId, int attempt)
+    {
+        var after = await Snapshot.TakeAsync(host);
+        var saga = await host.QueryAsync(db => db.ReleaseLifecycleSagas.AsNoTracking().SingleAsync());
+        Assert.Multiple(() =>
+        {
+            Assert.That(after with { SagaVersion = before.SagaVersion, InboxRows = before.InboxRows }, Is.EqualTo(before), "a stale deadline changed stored state");
+            Assert.That((saga.CurrentJobId, saga.Attempt), Is.EqualTo(((Guid?)awaitedJobId, attempt)), "the gate stopped waiting for its current job and attempt");
+        });
     }
 }
 
@@ -153,7 +241,7 @@ public sealed class When_a_newer_mutation_completes_during_a_gate(LedgerProvider
             Error = new JobError { Code = ErrorCodes.HealthCheckFailed, Message = "late answer" },
             CompletedAt = DateTimeOffset.UtcNow,
         });
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<HealthCheckFailed>(m => m.JobId == olderCheck.JobId);
 
         var olderGate = await host.QueryAsync(db => db.Gates.AsNoTracking().SingleAsync(g => g.MutationJobId == older.MutationJobId));
         var olderJob = await host.QueryAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == olderCheck.JobId));
@@ -198,7 +286,7 @@ public sealed class When_a_newer_mutation_completes_during_a_gate(LedgerProvider
             ToReleaseId = r1.Id,
             CompletedAt = DateTimeOffset.UtcNow,
         });
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<RollbackCompleted>(m => m.JobId == oldRollback.JobId);
 
         var oldRollbackJob = await host.QueryAsync(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == oldRollback.JobId));
         Assert.Multiple(async () =>
@@ -226,7 +314,7 @@ public sealed class When_a_newer_mutation_completes_during_a_gate(LedgerProvider
         await host.WaitForGateAsync(current.MutationJobId);
 
         await host.PublishAsync(late);
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<MutationCompleted>(m => m.MutationJobId == late.MutationJobId);
 
         Assert.Multiple(async () =>
         {

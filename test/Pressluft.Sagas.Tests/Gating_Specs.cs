@@ -79,6 +79,47 @@ public sealed class When_a_gated_mutation_completes(LedgerProvider ledger, strin
     }
 }
 
+/// <summary>A site's status follows all its environments: any failed makes it failed, else any in progress, else active.</summary>
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_another_environment_of_the_site_has_failed(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_keep_the_site_failed_while_this_environment_is_gated_and_after_it_passes()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var production = new SiteFixture();
+        var staging = production.OtherEnvironment("staging");
+        var broken = staging.NewRelease("s1");
+        host.Runner.Script(broken.Id, CheckAnswer.Fail);
+        var failing = staging.Mutation(broken);
+        await host.PublishAsync(failing);
+        await host.WaitForGateAsync(failing.MutationJobId);
+
+        var release = production.NewRelease("r1");
+        host.Runner.Script(release.Id, CheckAnswer.Silent);
+        await host.PublishAsync(production.Mutation(release));
+        await host.WaitForStateAsync(production.EnvironmentId, m => m.HealthChecking);
+        var whileGated = await host.SiteAsync(production.SiteId);
+        var check = await host.CheckRequestAsync(r => r.EnvironmentId == production.EnvironmentId);
+        await host.PublishAsync(new HealthCheckPassed
+        {
+            JobId = check.JobId,
+            Attempt = check.Attempt,
+            EnvironmentId = production.EnvironmentId,
+            CompletedAt = DateTimeOffset.UtcNow,
+        });
+        await host.WaitForStateAsync(production.EnvironmentId, m => m.Active);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await host.EnvironmentAsync(staging.EnvironmentId)).Status, Is.EqualTo(EnvironmentStatuses.Failed));
+            Assert.That((await host.EnvironmentAsync(production.EnvironmentId)).Status, Is.EqualTo(EnvironmentStatuses.Active));
+            Assert.That(whileGated.Status, Is.EqualTo(EnvironmentStatuses.Failed), "an environment in progress hid the failed one");
+            Assert.That((await host.SiteAsync(production.SiteId)).Status, Is.EqualTo(EnvironmentStatuses.Failed), "an active environment hid the failed one");
+        });
+    }
+}
+
 [TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
 public sealed class When_a_mutation_of_an_unknown_job_type_arrives(LedgerProvider ledger)
 {

@@ -19,17 +19,12 @@ public sealed class When_a_transition_cannot_store_its_outgoing_messages(LedgerP
     [Test]
     public async Task Should_leave_no_trace_of_the_transition()
     {
-        var failing = new FailingOutboxWrites();
+        var failing = new FailingInserts("outbox_messages");
         await using var host = await GateTestHost.StartAsync(ledger,
             new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
             database: (_, o) => o.AddInterceptors(failing));
         var site = new SiteFixture();
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Silent);
-        host.Runner.ScriptRollback(RollbackAnswer.Silent);
-        await host.PublishAsync(site.Mutation(broken, site.NewRelease("r1")));
-        await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
-        var check = await host.SingleCheckRequestAsync();
+        var (_, check) = await host.AwaitingCheckAsync(site);
         var before = await Snapshot.TakeAsync(host);
 
         failing.Armed = true;
@@ -56,6 +51,36 @@ public sealed class When_a_transition_cannot_store_its_outgoing_messages(LedgerP
     }
 }
 
+/// <summary>The ledger never commits on its own: its changes go into the database with the message's inbox row, or not at all.</summary>
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_transition_cannot_store_its_inbox_row(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_keep_none_of_its_ledger_changes()
+    {
+        var failing = new FailingInserts("inbox_states");
+        await using var host = await GateTestHost.StartAsync(ledger,
+            new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
+            database: (_, o) => o.AddInterceptors(failing));
+        var site = new SiteFixture();
+        var (_, check) = await host.AwaitingCheckAsync(site);
+        var before = await Snapshot.TakeAsync(host);
+
+        // The answer fails the check, which changes jobs, release health and the saga; then its inbox row cannot be written.
+        failing.Armed = true;
+        await host.PublishAsync(Answers.Failed(check));
+        await GateTestHost.Until(() => Task.FromResult(failing.Failures >= 11), TimeSpan.FromSeconds(40), "every attempt to fail");
+        Assert.That(await host.Harness.Published.Any<Fault<HealthCheckFailed>>(), Is.True, "the answer was not faulted");
+        var after = await Snapshot.TakeAsync(host);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(after, Is.EqualTo(before), "ledger changes of the transition were committed without its inbox row");
+            Assert.That(host.Runner.RollbackRequests, Is.Empty);
+        });
+    }
+}
+
 [TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
 public sealed class When_delivery_fails_after_the_commit(LedgerProvider ledger)
 {
@@ -65,15 +90,8 @@ public sealed class When_delivery_fails_after_the_commit(LedgerProvider ledger)
         var delivery = new FailingDelivery("pressluft.rollback-requested");
         await using var host = await GateTestHost.StartAsync(ledger, bus: cfg => cfg.ConfigureSend(s => s.UseFilter(delivery)));
         var site = new SiteFixture();
-        var good = site.NewRelease("r1");
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Fail);
-        host.Runner.ScriptRollback(RollbackAnswer.Silent);
-
-        await host.PublishAsync(site.Mutation(broken, good));
-        var rollback = await host.SingleRollbackRequestAsync();
-        await host.WaitForStateAsync(site.EnvironmentId, m => m.RollingBack);
-        await host.Harness.InactivityTask;
+        var ((_, broken, _), rollback) = await host.RollingBackAsync(site);
+        await host.HandledAsync<JobStarted>(m => m.EnvironmentId == site.EnvironmentId);
 
         var jobs = await host.JobsAsync(site.EnvironmentId);
         var transitions = await host.QueryAsync(db => db.ReleaseHealthTransitions.AsNoTracking().CountAsync(t => t.ReleaseId == broken.Id));
@@ -99,12 +117,7 @@ public sealed class When_the_same_message_is_delivered_twice(LedgerProvider ledg
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Silent);
-        host.Runner.ScriptRollback(RollbackAnswer.Silent);
-        await host.PublishAsync(site.Mutation(broken, site.NewRelease("r1")));
-        var check = await host.SingleCheckRequestAsync();
-        await host.WaitForStateAsync(site.EnvironmentId, m => m.HealthChecking);
+        var (_, check) = await host.AwaitingCheckAsync(site);
 
         var version = await SagaVersionAsync(host);
         var messageId = NewId.NextGuid();
@@ -113,7 +126,7 @@ public sealed class When_the_same_message_is_delivered_twice(LedgerProvider ledg
             host.Harness.Bus.Publish(answer, c => c.MessageId = messageId),
             host.Harness.Bus.Publish(answer, c => c.MessageId = messageId));
         await host.SingleRollbackRequestAsync();
-        await host.Harness.InactivityTask;
+        await host.ReceivedAsync(messageId, times: 2);
 
         var inbox = await host.QueryAsync(db => db.InboxStates.AsNoTracking().Where(i => i.MessageId == messageId).ToListAsync());
         Assert.Multiple(async () =>
@@ -144,8 +157,7 @@ public sealed class When_two_messages_for_one_environment_arrive_at_once(LedgerP
         await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?> { ["Pressluft:Messaging:SagaPartitions"] = partitions });
         var site = new SiteFixture();
         var first = site.Mutation(site.NewRelease("r1"));
-        await host.PublishAsync(first);
-        await host.WaitForGateAsync(first.MutationJobId);
+        await host.GateAsync(first);
 
         // Two deploys completing at the same instant: whichever the saga takes second supersedes the first.
         var r2 = site.NewRelease("r2");
@@ -157,7 +169,8 @@ public sealed class When_two_messages_for_one_environment_arrive_at_once(LedgerP
         var b = site.Mutation(r3, completedAt: at);
         await Task.WhenAll(host.PublishAsync(a), host.PublishAsync(b));
         await host.Eventually(async db => await db.Gates.CountAsync() == 3, what: "both gates to start");
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<MutationCompleted>(m => m.MutationJobId == a.MutationJobId);
+        await host.HandledAsync<MutationCompleted>(m => m.MutationJobId == b.MutationJobId);
 
         var gates = await host.QueryAsync(db => db.Gates.AsNoTracking().Where(g => g.MutationJobId != first.MutationJobId).ToListAsync());
         var saga = await host.QueryAsync(db => db.ReleaseLifecycleSagas.AsNoTracking().SingleAsync());
@@ -187,7 +200,8 @@ public sealed class When_two_messages_for_one_environment_arrive_at_once(LedgerP
 
         await Task.WhenAll(host.PublishAsync(site.Mutation(r1, completedAt: at)), host.PublishAsync(site.Mutation(r2, completedAt: at)));
         await host.Eventually(async db => await db.Gates.CountAsync() == 2, what: "both gates to start");
-        await host.Harness.InactivityTask;
+        await host.HandledAsync<MutationCompleted>(m => m.Release.Id == r1.Id);
+        await host.HandledAsync<MutationCompleted>(m => m.Release.Id == r2.Id);
 
         Assert.Multiple(async () =>
         {
@@ -206,10 +220,8 @@ public sealed class When_two_scopes_update_the_same_saga(LedgerProvider ledger)
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var mutation = site.Mutation(site.NewRelease("r1"));
-        await host.PublishAsync(mutation);
-        await host.WaitForGateAsync(mutation.MutationJobId);
-        await host.Harness.InactivityTask;
+        await host.GateAsync(site.Mutation(site.NewRelease("r1")));
+        await host.HandledAsync<HealthCheckPassed>(m => m.EnvironmentId == site.EnvironmentId);
 
         await using var first = host.Provider.CreateAsyncScope();
         await using var second = host.Provider.CreateAsyncScope();
@@ -241,11 +253,7 @@ public sealed class When_a_deadline_is_due(LedgerProvider ledger)
             ["Pressluft:HealthGate:InconclusiveRetries"] = "0",
         });
         var site = new SiteFixture();
-        var hung = site.NewRelease("r2");
-        host.Runner.Script(hung.Id, CheckAnswer.Silent);
-        var mutation = site.Mutation(hung, site.NewRelease("r1"));
-
-        await host.PublishAsync(mutation);
+        var (_, _, mutation) = await host.DeployAsync(site, [CheckAnswer.Silent]);
         var (sequence, due) = await DueDeadlineAsync(host);
         var gate = await host.WaitForGateAsync(mutation.MutationJobId);
 
@@ -330,14 +338,10 @@ public sealed class When_the_inbox_is_cleaned_up(LedgerProvider ledger)
             ["Pressluft:Outbox:RunBackgroundServices"] = "false",
         });
         var site = new SiteFixture();
-        var good = site.NewRelease("r1");
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Fail);
-        var mutation = site.Mutation(broken, good);
-        await host.PublishAsync(mutation);
+        var (good, _, mutation) = await host.DeployAsync(site, [CheckAnswer.Fail]);
         await host.WaitForGateAsync(mutation.MutationJobId);
-        await host.Harness.InactivityTask;
-        var failure = host.Saga.Consumed.Select<HealthCheckFailed>().Single().Context;
+        await host.HandledAsync<HealthCheckPassed>(m => m.EnvironmentId == site.EnvironmentId);
+        var failure = (await host.HandledAsync<HealthCheckFailed>(m => m.EnvironmentId == site.EnvironmentId)).Single().Context;
 
         // Age every inbox row but one past the window.
         var rows = await host.QueryAsync(db => db.InboxStates.AsNoTracking().OrderBy(i => i.Id).ToListAsync());
@@ -357,7 +361,7 @@ public sealed class When_the_inbox_is_cleaned_up(LedgerProvider ledger)
         var version = await SagaVersionAsync(host);
         await host.Harness.Bus.Publish(failure.Message, c => c.MessageId = failure.MessageId);
         await host.Eventually(async db => await db.InboxStates.AnyAsync(i => i.MessageId == failure.MessageId), what: "the late duplicate to be consumed");
-        await host.Harness.InactivityTask;
+        await host.ReceivedAsync(failure.MessageId!.Value, times: 2);
 
         Assert.Multiple(async () =>
         {

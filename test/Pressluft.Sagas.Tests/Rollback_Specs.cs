@@ -15,15 +15,8 @@ public sealed class When_a_health_check_fails(LedgerProvider ledger)
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var good = site.NewRelease("r1");
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Fail);
-        host.Runner.ScriptRollback(RollbackAnswer.Silent);
+        var ((good, broken, _), request) = await host.RollingBackAsync(site);
 
-        await host.PublishAsync(site.Mutation(broken, good));
-        await host.WaitForStateAsync(site.EnvironmentId, m => m.RollingBack);
-
-        var request = await host.SingleRollbackRequestAsync();
         var jobs = await host.JobsAsync(site.EnvironmentId);
         var transitions = await host.QueryAsync(db => db.ReleaseHealthTransitions.AsNoTracking().Where(t => t.ReleaseId == broken.Id).ToListAsync());
         Assert.Multiple(async () =>
@@ -56,12 +49,7 @@ public sealed class When_a_rollback_is_verified(LedgerProvider ledger)
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var good = site.NewRelease("r1");
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Fail);
-
-        var mutation = site.Mutation(broken, good);
-        await host.PublishAsync(mutation);
+        var (good, broken, mutation) = await host.DeployAsync(site, [CheckAnswer.Fail]);
         var gate = await host.WaitForGateAsync(mutation.MutationJobId);
 
         var jobs = await host.JobsAsync(site.EnvironmentId);
@@ -97,14 +85,10 @@ public sealed class When_a_rollback_is_verified(LedgerProvider ledger)
         var site = new SiteFixture();
         var good = site.NewRelease("r1");
         var broken = site.NewRelease("r2");
-        var first = site.Mutation(good);
-        await host.PublishAsync(first);
-        await host.WaitForGateAsync(first.MutationJobId);
+        await host.GateAsync(site.Mutation(good));
 
         host.Runner.Script(broken.Id, CheckAnswer.Fail);
-        var second = site.Mutation(broken);
-        await host.PublishAsync(second);
-        var gate = await host.WaitForGateAsync(second.MutationJobId);
+        var gate = await host.GateAsync(site.Mutation(broken));
 
         Assert.Multiple(async () =>
         {
@@ -125,27 +109,50 @@ public sealed class When_a_rollback_is_verified(LedgerProvider ledger)
         var r4 = site.NewRelease("r4");
 
         // r1 and r2 pass; r3 is deployed, fails, and is rolled back to r2; then r4 names r3 as previous and fails too.
-        foreach (var mutation in new[] { site.Mutation(r1), site.Mutation(r2, r1) })
-        {
-            await host.PublishAsync(mutation);
-            await host.WaitForGateAsync(mutation.MutationJobId);
-        }
+        await host.GateAsync(site.Mutation(r1));
+        await host.GateAsync(site.Mutation(r2, r1));
 
         host.Runner.Script(r3.Id, CheckAnswer.Fail);
-        var third = site.Mutation(r3, r2);
-        await host.PublishAsync(third);
-        await host.WaitForGateAsync(third.MutationJobId);
+        await host.GateAsync(site.Mutation(r3, r2));
 
         host.Runner.Script(r4.Id, CheckAnswer.Fail);
-        var fourth = site.Mutation(r4, r3);
-        await host.PublishAsync(fourth);
-        var gate = await host.WaitForGateAsync(fourth.MutationJobId);
+        var gate = await host.GateAsync(site.Mutation(r4, r3));
 
         Assert.Multiple(async () =>
         {
             Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.RolledBack));
             Assert.That(host.Runner.RollbackRequests.Last().ToRelease, Is.EqualTo(r2));
             Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).CurrentReleaseId, Is.EqualTo(r2.Id));
+        });
+    }
+}
+
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_an_unhealthy_release_goes_live_again(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_keep_it_unhealthy_and_out_of_the_rollback_targets_when_it_passes_a_later_check()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var r1 = site.NewRelease("r1");
+        var r2 = site.NewRelease("r2");
+        var r3 = site.NewRelease("r3");
+        await host.GateAsync(site.Mutation(r1));
+        host.Runner.Script(r2.Id, CheckAnswer.Fail);
+        await host.GateAsync(site.Mutation(r2, r1));
+
+        // r2 is promoted again and passes this time; then r3 fails and must not be rolled back to r2.
+        await host.GateAsync(site.Mutation(r2, r1, JobTypes.EnvPromote));
+        host.Runner.Script(r3.Id, CheckAnswer.Fail);
+        await host.GateAsync(site.Mutation(r3, r2));
+
+        var transitions = await host.QueryAsync(db => db.ReleaseHealthTransitions.AsNoTracking().Where(t => t.ReleaseId == r2.Id).ToListAsync());
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await host.ReleaseAsync(r2.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unhealthy));
+            Assert.That(transitions.Select(t => (t.FromStatus, t.ToStatus)), Is.EqualTo(new[] { (ReleaseHealth.Unknown, ReleaseHealth.Unhealthy) }));
+            Assert.That(host.Runner.RollbackRequests.Last().ToRelease, Is.EqualTo(r1));
         });
     }
 }
@@ -159,12 +166,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider 
     {
         await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?> { ["Pressluft:HealthGate:InconclusiveRetries"] = "1" });
         var site = new SiteFixture();
-        var good = site.NewRelease("r1");
-        var flaky = site.NewRelease("r2");
-        host.Runner.Script(flaky.Id, CheckAnswer.Inconclusive, CheckAnswer.Inconclusive);
-
-        var mutation = site.Mutation(flaky, good);
-        await host.PublishAsync(mutation);
+        var (_, flaky, mutation) = await host.DeployAsync(site, [CheckAnswer.Inconclusive, CheckAnswer.Inconclusive]);
         var gate = await host.WaitForGateAsync(mutation.MutationJobId);
 
         var check = (await host.JobsAsync(site.EnvironmentId))[0];
@@ -186,11 +188,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider 
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var release = site.NewRelease("r2");
-        host.Runner.Script(release.Id, CheckAnswer.Inconclusive, CheckAnswer.Pass);
-
-        var mutation = site.Mutation(release, site.NewRelease("r1"));
-        await host.PublishAsync(mutation);
+        var (_, _, mutation) = await host.DeployAsync(site, [CheckAnswer.Inconclusive, CheckAnswer.Pass]);
         var gate = await host.WaitForGateAsync(mutation.MutationJobId);
 
         var check = (await host.JobsAsync(site.EnvironmentId)).Single();
@@ -212,11 +210,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider 
             ["Pressluft:HealthGate:WhenInconclusive"] = "HoldFailed",
         });
         var site = new SiteFixture();
-        var release = site.NewRelease("r2");
-        host.Runner.Script(release.Id, CheckAnswer.Inconclusive);
-
-        var mutation = site.Mutation(release, site.NewRelease("r1"));
-        await host.PublishAsync(mutation);
+        var (_, release, mutation) = await host.DeployAsync(site, [CheckAnswer.Inconclusive]);
         var gate = await host.WaitForGateAsync(mutation.MutationJobId);
 
         Assert.Multiple(async () =>
@@ -238,12 +232,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider 
             ["Pressluft:HealthGate:InconclusiveRetries"] = "1",
         });
         var site = new SiteFixture();
-        var good = site.NewRelease("r1");
-        var hung = site.NewRelease("r2");
-        host.Runner.Script(hung.Id, CheckAnswer.Silent, CheckAnswer.Silent);
-
-        var mutation = site.Mutation(hung, good);
-        await host.PublishAsync(mutation);
+        var (_, hung, mutation) = await host.DeployAsync(site, [CheckAnswer.Silent, CheckAnswer.Silent]);
         var gate = await host.WaitForGateAsync(mutation.MutationJobId);
 
         var check = (await host.JobsAsync(site.EnvironmentId))[0];
@@ -262,12 +251,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider 
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Fail);
-        host.Runner.ScriptRollback(RollbackAnswer.Fail);
-
-        var mutation = site.Mutation(broken, site.NewRelease("r1"));
-        await host.PublishAsync(mutation);
+        var (_, broken, mutation) = await host.DeployAsync(site, [CheckAnswer.Fail], [RollbackAnswer.Fail]);
         var gate = await host.WaitForGateAsync(mutation.MutationJobId);
 
         var rollback = (await host.JobsAsync(site.EnvironmentId)).Single(j => j.JobType == JobTypes.ReleaseRollback);
@@ -291,12 +275,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider 
     {
         await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?> { ["Pressluft:HealthGate:RollbackDeadline"] = "00:00:00.300" });
         var site = new SiteFixture();
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Fail);
-        host.Runner.ScriptRollback(RollbackAnswer.Silent);
-
-        var mutation = site.Mutation(broken, site.NewRelease("r1"));
-        await host.PublishAsync(mutation);
+        var (_, _, mutation) = await host.DeployAsync(site, [CheckAnswer.Fail], [RollbackAnswer.Silent]);
         var gate = await host.WaitForGateAsync(mutation.MutationJobId);
 
         var rollback = (await host.JobsAsync(site.EnvironmentId)).Single(j => j.JobType == JobTypes.ReleaseRollback);
@@ -313,11 +292,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider 
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var broken = site.NewRelease("r1");
-        host.Runner.Script(broken.Id, CheckAnswer.Fail);
-
-        var mutation = site.Mutation(broken);
-        await host.PublishAsync(mutation);
+        var (broken, mutation) = await host.DeployFirstAsync(site, CheckAnswer.Fail);
         var gate = await host.WaitForGateAsync(mutation.MutationJobId);
 
         var jobs = await host.JobsAsync(site.EnvironmentId);
@@ -340,13 +315,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider 
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var good = site.NewRelease("r1");
-        var broken = site.NewRelease("r2");
-        host.Runner.Script(broken.Id, CheckAnswer.Fail);
-        host.Runner.Script(good.Id, CheckAnswer.Fail);
-
-        var mutation = site.Mutation(broken, good);
-        await host.PublishAsync(mutation);
+        var (good, _, mutation) = await host.DeployAsync(site, [CheckAnswer.Fail], priorChecks: [CheckAnswer.Fail]);
         var gate = await host.WaitForGateAsync(mutation.MutationJobId);
 
         var jobs = await host.JobsAsync(site.EnvironmentId);
@@ -376,10 +345,7 @@ public sealed class When_an_operator_resets_a_failed_environment(LedgerProvider 
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var broken = site.NewRelease("r1");
-        host.Runner.Script(broken.Id, CheckAnswer.Fail);
-        var mutation = site.Mutation(broken);
-        await host.PublishAsync(mutation);
+        var (_, mutation) = await host.DeployFirstAsync(site, CheckAnswer.Fail);
         await host.WaitForGateAsync(mutation.MutationJobId);
         await host.WaitForStateAsync(site.EnvironmentId, m => m.Failed);
 
@@ -406,10 +372,7 @@ public sealed class When_a_reset_does_not_say_who_asked(LedgerProvider ledger)
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
-        var broken = site.NewRelease("r1");
-        host.Runner.Script(broken.Id, CheckAnswer.Fail);
-        var mutation = site.Mutation(broken);
-        await host.PublishAsync(mutation);
+        var (_, mutation) = await host.DeployFirstAsync(site, CheckAnswer.Fail);
         await host.WaitForGateAsync(mutation.MutationJobId);
 
         await host.PublishAsync(new ResetEnvironment { EnvironmentId = site.EnvironmentId, RequestedBy = " ", RequestedAt = DateTimeOffset.UtcNow });

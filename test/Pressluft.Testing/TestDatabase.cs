@@ -80,7 +80,19 @@ public sealed class TestDatabase : IAsyncDisposable
             await using var connection = new NpgsqlConnection(_adminConnectionString);
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_databaseName}\" WITH (FORCE)", connection);
-            await command.ExecuteNonQueryAsync();
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await command.ExecuteNonQueryAsync();
+                    break;
+                }
+                catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 50)
+                {
+                    // FORCE may not end an autovacuum worker for a role that is not a superuser; the worker is done within moments.
+                    await Task.Delay(100);
+                }
+            }
         }
     }
 

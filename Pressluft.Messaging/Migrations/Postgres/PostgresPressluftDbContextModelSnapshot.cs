@@ -184,6 +184,9 @@ namespace Pressluft.Messaging.Migrations.Postgres
                     b.HasIndex("EnqueueTime")
                         .HasDatabaseName("ix_outbox_messages_enqueue_time");
 
+                    b.HasIndex("MessageId")
+                        .HasDatabaseName("ix_outbox_messages_message_id");
+
                     b.HasIndex("InboxMessageId", "InboxConsumerId", "SequenceNumber")
                         .HasDatabaseName("ix_outbox_messages_inbox_message_id_inbox_consumer_id_sequence");
 
@@ -629,6 +632,10 @@ namespace Pressluft.Messaging.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("current_state");
+
+                    b.Property<Guid?>("DeadlineId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("deadline_id");
 
                     b.Property<string>("EnvironmentSlug")
                         .HasMaxLength(4000)

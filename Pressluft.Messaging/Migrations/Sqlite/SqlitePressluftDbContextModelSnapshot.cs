@@ -175,6 +175,9 @@ namespace Pressluft.Messaging.Migrations.Sqlite
                     b.HasIndex("EnqueueTime")
                         .HasDatabaseName("ix_outbox_messages_enqueue_time");
 
+                    b.HasIndex("MessageId")
+                        .HasDatabaseName("ix_outbox_messages_message_id");
+
                     b.HasIndex("InboxMessageId", "InboxConsumerId", "SequenceNumber")
                         .HasDatabaseName("ix_outbox_messages_inbox_message_id_inbox_consumer_id_sequence_number");
 
@@ -616,6 +619,10 @@ namespace Pressluft.Messaging.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("current_state");
+
+                    b.Property<Guid?>("DeadlineId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("deadline_id");
 
                     b.Property<string>("EnvironmentSlug")
                         .HasMaxLength(4000)

@@ -56,11 +56,12 @@ public sealed class AnsibleWorld : IAsyncDisposable
         return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
     }
 
-    /// <summary>A test harness around the given consumers or endpoints, with the runner's services.</summary>
-    public async Task<ServiceProvider> StartHarnessAsync(Action<IBusRegistrationConfigurator> endpoints, IDictionary<string, string?>? overrides = null)
+    /// <summary>A test harness around the given consumers or endpoints, with the runner's services (and <paramref name="services"/>).</summary>
+    public async Task<ServiceProvider> StartHarnessAsync(Action<IBusRegistrationConfigurator> endpoints, IDictionary<string, string?>? overrides = null,
+        Action<IServiceCollection>? services = null)
     {
         var configuration = Configuration(overrides);
-        var provider = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
             .AddPressluftRunnerForTests(configuration)
@@ -68,8 +69,9 @@ public sealed class AnsibleWorld : IAsyncDisposable
             {
                 x.SetTestTimeouts(testTimeout: TimeSpan.FromSeconds(90), testInactivityTimeout: TimeSpan.FromSeconds(30));
                 endpoints(x);
-            })
-            .BuildServiceProvider(validateScopes: true);
+            });
+        services?.Invoke(collection);
+        var provider = collection.BuildServiceProvider(validateScopes: true);
         await provider.GetRequiredService<ITestHarness>().Start();
         return provider;
     }

@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Pressluft.Sagas.Tests.Support;
 
-/// <summary>Fails every database command that writes outgoing messages while armed: an outbox write that fails.</summary>
-public sealed class FailingOutboxWrites : DbCommandInterceptor
+/// <summary>While armed, fails every database command that inserts into <see cref="Table"/> (say, an outbox or inbox write that fails).</summary>
+public sealed class FailingInserts(string table) : DbCommandInterceptor
 {
     private volatile bool _armed;
     private int _failures;
@@ -15,6 +15,8 @@ public sealed class FailingOutboxWrites : DbCommandInterceptor
         get => _armed;
         set => _armed = value;
     }
+
+    public string Table { get; } = table;
 
     public int Failures => _failures;
 
@@ -35,11 +37,11 @@ public sealed class FailingOutboxWrites : DbCommandInterceptor
     private void FailIfArmed(DbCommand command)
     {
         // Npgsql leaves lower-case names unquoted; SQLite quotes them.
-        if (Armed && (command.CommandText.Contains("INSERT INTO outbox_messages", StringComparison.Ordinal)
-                      || command.CommandText.Contains("INSERT INTO \"outbox_messages\"", StringComparison.Ordinal)))
+        if (Armed && (command.CommandText.Contains($"INSERT INTO {Table}", StringComparison.Ordinal)
+                      || command.CommandText.Contains($"INSERT INTO \"{Table}\"", StringComparison.Ordinal)))
         {
             Interlocked.Increment(ref _failures);
-            throw new InvalidOperationException("Simulated failure writing an outgoing message");
+            throw new InvalidOperationException($"Simulated failure inserting into {Table}");
         }
     }
 }

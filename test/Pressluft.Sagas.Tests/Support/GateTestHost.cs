@@ -17,13 +17,18 @@ namespace Pressluft.Sagas.Tests.Support;
 /// </summary>
 public sealed class GateTestHost : IAsyncDisposable
 {
-    private readonly TestDatabase _database;
+    /// <summary>Passed to the harness's lists to read what they hold now, without waiting for more.</summary>
+    private static readonly CancellationToken Now = new(canceled: true);
 
-    private GateTestHost(ServiceProvider provider, IConfigurationRoot configuration, TestDatabase database)
+    private readonly TestDatabase _database;
+    private readonly FinishedReceives _receives;
+
+    private GateTestHost(ServiceProvider provider, IConfigurationRoot configuration, TestDatabase database, FinishedReceives receives)
     {
         Provider = provider;
         Configuration = configuration;
         _database = database;
+        _receives = receives;
         Harness = provider.GetRequiredService<ITestHarness>();
         Runner = provider.GetRequiredService<ScriptedRunner>();
         Saga = Harness.GetSagaStateMachineHarness<ReleaseLifecycleStateMachine, ReleaseLifecycleState>();
@@ -44,6 +49,8 @@ public sealed class GateTestHost : IAsyncDisposable
         var testDatabase = await TestDatabase.CreateAsync(ledger);
         var values = new Dictionary<string, string?>
         {
+            // Deadlines count from the request here (no queue to wait in): a silent runner times out after the deadline alone.
+            ["Pressluft:HealthGate:QueueTimeout"] = "00:00:00",
             ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:00:20",
             ["Pressluft:HealthGate:RollbackDeadline"] = "00:00:20",
             ["Pressluft:HealthGate:InconclusiveRetries"] = "2",
@@ -56,6 +63,7 @@ public sealed class GateTestHost : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var receives = new FinishedReceives();
         var collection = new ServiceCollection()
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
@@ -72,6 +80,7 @@ public sealed class GateTestHost : IAsyncDisposable
                 x.UsingInMemory((context, cfg) =>
                 {
                     cfg.UseDelayedMessageScheduler();
+                    cfg.ConnectReceiveObserver(receives);
                     ContractTopology.Apply(cfg);
                     bus?.Invoke(cfg);
                     cfg.ConfigureEndpoints(context);
@@ -83,7 +92,7 @@ public sealed class GateTestHost : IAsyncDisposable
         // As the service's start does: the guarded config is read and checked before the first message.
         provider.GetRequiredService<Pressluft.Sagas.Gate.GuardedConfig>();
         await provider.MigrateLedgerAsync();
-        var host = new GateTestHost(provider, configuration, testDatabase);
+        var host = new GateTestHost(provider, configuration, testDatabase, receives);
         await host.Harness.Start();
         return host;
     }
@@ -115,14 +124,35 @@ public sealed class GateTestHost : IAsyncDisposable
     /// <summary>The one health check request the runner has received (the outbox delivers after the saga commits, so wait for it).</summary>
     public async Task<Contracts.HealthCheckRequested> SingleCheckRequestAsync()
     {
-        Assert.That(await Harness.Consumed.Any<Contracts.HealthCheckRequested>(), Is.True, "no health check was requested");
+        // Polled rather than Harness.Consumed.Any: once the harness saw 2 s without activity, that returns at once.
+        await Until(() => Task.FromResult(!Runner.CheckRequests.IsEmpty), what: "a health check to be requested");
         return Runner.CheckRequests.Single();
+    }
+
+    /// <summary>Waits until the runner has received a health check request that matches, and returns it.</summary>
+    public async Task<Contracts.HealthCheckRequested> CheckRequestAsync(Func<Contracts.HealthCheckRequested, bool> match)
+    {
+        Contracts.HealthCheckRequested? request = null;
+        await Until(() =>
+        {
+            request = Runner.CheckRequests.FirstOrDefault(match);
+            return Task.FromResult(request is not null);
+        }, what: "the health check to be requested");
+        return request!;
+    }
+
+    /// <summary>Sends a message straight to the saga's queue, as the relay delivers a deadline or retry it scheduled.</summary>
+    public async Task SendToSagaAsync<T>(T message)
+        where T : class
+    {
+        var endpoint = await Harness.Bus.GetSendEndpoint(MutationIntakeConsumer.SagaQueue);
+        await endpoint.Send(message);
     }
 
     /// <summary>The one rollback request the runner has received.</summary>
     public async Task<Contracts.RollbackRequested> SingleRollbackRequestAsync()
     {
-        Assert.That(await Harness.Consumed.Any<Contracts.RollbackRequested>(), Is.True, "no rollback was requested");
+        await Until(() => Task.FromResult(!Runner.RollbackRequests.IsEmpty), what: "a rollback to be requested");
         return Runner.RollbackRequests.Single();
     }
 
@@ -131,6 +161,56 @@ public sealed class GateTestHost : IAsyncDisposable
     {
         var found = await Saga.Exists(environmentId, state, TimeSpan.FromSeconds(20));
         Assert.That(found, Is.Not.Null, $"saga {environmentId} did not reach {state(Machine).Name}");
+    }
+
+    /// <summary>
+    /// Waits until the saga has consumed <paramref name="count"/> messages of type <typeparamref name="T"/> that match
+    /// <paramref name="match"/>, and each of those transitions has committed and handed what it sent to the transport
+    /// (its inbox row is delivered). Fails as soon as one of them faulted. Returns the consumptions.
+    /// </summary>
+    /// <remarks>
+    /// Wait with this, not with <c>Harness.InactivityTask</c>, before asserting that a message changed nothing: in
+    /// MassTransit 8.5 that task completes once per harness and then cancels the token every harness list waits with,
+    /// so a later wait on either returns at once and the assertion after it checks nothing.
+    /// </remarks>
+    public async Task<IReadOnlyList<IReceivedMessage<T>>> HandledAsync<T>(Func<T, bool> match, int count = 1, TimeSpan? timeout = null)
+        where T : class
+    {
+        List<IReceivedMessage<T>> consumed = [];
+        await Until(async () =>
+        {
+            consumed = Saga.Consumed.Select<T>(x => match(x.Context.Message), Now).ToList();
+            var ids = consumed.Select(c => c.Context.MessageId!.Value).ToList();
+            var faults = Harness.Published.Select<Fault<T>>(f => ids.Contains(f.Context.Message.FaultedMessageId ?? Guid.Empty), Now)
+                .SelectMany(f => f.Context.Message.Exceptions)
+                .ToList();
+            if (faults.Count > 0)
+            {
+                Assert.Fail($"{typeof(T).Name} faulted instead of being handled: {string.Join("; ", faults.Select(e => $"{e.ExceptionType}: {e.Message}"))}");
+            }
+
+            if (consumed.Count < count)
+            {
+                return false;
+            }
+
+            var delivered = await QueryAsync(db => db.InboxStates.CountAsync(i => ids.Contains(i.MessageId) && i.Delivered != null));
+            return delivered == ids.Count;
+        }, timeout, $"the saga to handle {count} {typeof(T).Name}");
+        return consumed;
+    }
+
+    /// <summary>
+    /// Waits until the saga's endpoint has finished with <paramref name="times"/> deliveries of the message
+    /// <paramref name="messageId"/>, retries and outgoing messages included; fails if one of them faulted. For copies of
+    /// one message: the inbox keeps a consumed copy from reaching the saga, so <see cref="HandledAsync{T}"/> cannot see it.
+    /// </summary>
+    public async Task ReceivedAsync(Guid messageId, int times)
+    {
+        await Until(() => Task.FromResult(_receives.Count(messageId, ReleaseLifecycleSagaDefinition.QueueName) >= times), null,
+            $"{times} deliveries of message {messageId} to be finished");
+        var faults = _receives.Faults(messageId, ReleaseLifecycleSagaDefinition.QueueName);
+        Assert.That(faults, Is.Empty, $"a delivery of message {messageId} faulted");
     }
 
     /// <summary>Polls the ledger until <paramref name="condition"/> holds.</summary>

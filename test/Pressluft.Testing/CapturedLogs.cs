@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Pressluft.Sagas.Tests.Support;
+namespace Pressluft.Testing;
 
 /// <summary>A logger provider that keeps every entry, for tests that assert on what an operator would read.</summary>
 public sealed class CapturedLogs : ILoggerProvider
