@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Pressluft.Messaging.Outbox;
 
-/// <summary><c>Pressluft:Outbox</c>: the due-time relay, inbox clean-up and stuck-message thresholds.</summary>
+/// <summary><c>Pressluft:Outbox</c>: the due-time relay, inbox clean-up, stuck-message threshold and backlog sampling.</summary>
 public sealed class OutboxOptions
 {
     public const string SectionName = "Pressluft:Outbox";
@@ -37,6 +37,10 @@ public sealed class OutboxOptions
     /// <summary>An outgoing message undelivered for longer than this is reported as stuck.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the backlog gauges (<c>pressluft.outbox.*</c>) are refreshed from the database.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Whether the relay and clean-up run in this process (one or more runners may run them; PostgreSQL keeps them apart).</summary>
     public bool RunBackgroundServices { get; set; } = true;
