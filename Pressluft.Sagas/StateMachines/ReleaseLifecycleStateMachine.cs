@@ -133,10 +133,8 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
                     .TransitionTo(Held)));
 
         During(Held,
-            When(ResetEnvironment)
-                .ResumeHeldGate()
-                .RequestGateCheck()
-                .TransitionTo(HealthChecking),
+            CheckOrSkip(When(ResetEnvironment)
+                .ResumeHeldGate()),
             When(MutationCompleted)
                 .IfAsync(MutationIsAdmitted, newer => newer
                     .SupersedeRunningGate()
@@ -169,17 +167,20 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
     public Event<RollbackFailed> RollbackFailed { get; private set; } = null!;
     public Event<RollbackDeadlineExpired> RollbackDeadlineExpired { get; private set; } = null!;
 
-    // Opens a gate for an admitted mutation: with the check switched off for its operation the gate ends at once.
+    // Opens a gate for an admitted mutation.
     private EventActivityBinder<ReleaseLifecycleState, MutationCompleted> OpenGate(EventActivityBinder<ReleaseLifecycleState, MutationCompleted> admitted) =>
-        admitted
-            .OpenGate()
-            .IfElse(x => GateLifecycle.IsDisabled(x.Saga),
-                disabled => disabled
-                    .CompleteGate(GateOutcomes.Skipped)
-                    .TransitionTo(Active),
-                checking => checking
-                    .RequestGateCheck()
-                    .TransitionTo(HealthChecking));
+        CheckOrSkip(admitted.OpenGate());
+
+    // An open gate checks its release, unless the check is switched off for its operation: then it ends at once.
+    private EventActivityBinder<ReleaseLifecycleState, T> CheckOrSkip<T>(EventActivityBinder<ReleaseLifecycleState, T> open)
+        where T : class =>
+        open.IfElse(x => GateLifecycle.IsDisabled(x.Saga),
+            disabled => disabled
+                .CompleteGate(GateOutcomes.Skipped)
+                .TransitionTo(Active),
+            checking => checking
+                .RequestGateCheck()
+                .TransitionTo(HealthChecking));
 
     private static Task<bool> MutationIsAdmitted(BehaviorContext<ReleaseLifecycleState, MutationCompleted> x) =>
         x.GetServiceOrCreateInstance<MutationAdmission>().AdmitAsync(x);

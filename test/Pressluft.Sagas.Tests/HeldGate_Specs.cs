@@ -46,4 +46,34 @@ public sealed class When_a_mutation_completes_on_a_failed_environment(LedgerProv
             Assert.That(await host.QueryAsync(db => db.EnvironmentStatusChanges.AsNoTracking().AnyAsync(c => c.Reason.Contains("reset by ops@example.test: node fixed"))), Is.True);
         });
     }
+
+    // A gate held while its operation's check was switched off ends skipped at the reset, as it would have when opened.
+    [Test]
+    public async Task Should_skip_a_held_gate_whose_check_was_switched_off()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var deployment = await host.DeployAsync(site, [CheckAnswer.Fail], [RollbackAnswer.Fail]);
+        await host.WaitForGateAsync(deployment.Mutation.MutationJobId);
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.Failed);
+
+        host.SetMode(JobTypes.EnvDeploy, GateModes.Disabled);
+        var fixedRelease = site.NewRelease("r3");
+        var held = site.Mutation(fixedRelease, deployment.Release);
+        await host.PublishAsync(held);
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.Held);
+
+        await host.PublishAsync(new ResetEnvironment { EnvironmentId = site.EnvironmentId, RequestedBy = "ops@example.test", Reason = "node fixed", RequestedAt = DateTimeOffset.UtcNow });
+        var gate = await host.WaitForGateAsync(held.MutationJobId);
+        await host.WaitForStateAsync(site.EnvironmentId, m => m.Active);
+
+        var environment = await host.EnvironmentAsync(site.EnvironmentId);
+        Assert.Multiple(() =>
+        {
+            Assert.That((gate.Mode, gate.Outcome), Is.EqualTo((GateModes.Disabled, GateOutcomes.Skipped)));
+            Assert.That(host.Runner.CheckRequests.Count(r => r.Release.Id == fixedRelease.Id), Is.Zero, "a switched-off check ran");
+            Assert.That(environment.Status, Is.EqualTo(EnvironmentStatuses.Active));
+            Assert.That(environment.CurrentReleaseId, Is.EqualTo(fixedRelease.Id));
+        });
+    }
 }
