@@ -31,7 +31,9 @@ public static class ReleaseGateRegistration
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EnvironmentPartitions>();
-        services.AddScoped<IReleaseLedger, EfReleaseLedger>();
+        services.AddScoped<EfReleaseLedger>();
+        services.AddScoped<IReleaseLedger>(sp => sp.GetRequiredService<EfReleaseLedger>());
+        services.AddScoped<ICommitParticipant>(sp => sp.GetRequiredService<EfReleaseLedger>());
         services.AddScoped<RollbackTargetSelector>();
         services.AddScoped<MutationAdmission>();
         services.AddScoped<GateLifecycle>();

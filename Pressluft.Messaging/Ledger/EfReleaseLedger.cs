@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pressluft.Contracts;
+using Pressluft.Messaging.Outbox;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Ledger;
 using Pressluft.Sagas.Validation;
@@ -12,9 +13,11 @@ namespace Pressluft.Messaging.Ledger;
 /// whoever owns the message's unit of work (the inbox/outbox) writes them with the saga row. Text that may come from outside (URLs, payloads, error
 /// messages and output, reasons) is stored redacted: the ledger never holds a credential.
 /// </summary>
-public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger
+public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICommitParticipant
 {
     private static readonly JsonSerializerOptions ErrorJson = new(JsonSerializerDefaults.Web);
+
+    private readonly Dictionary<Guid, DateTime> _sitesToFollow = [];
 
     public async Task<bool> GateExistsAsync(Guid mutationJobId, CancellationToken cancellationToken) =>
         await db.Gates.FindAsync([mutationJobId], cancellationToken) is not null;
@@ -54,6 +57,21 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger
             : null;
 
     public async Task<MutationRecorded> RecordMutationAsync(MutationCompleted mutation, CancellationToken cancellationToken)
+    {
+        var (environment, previousCurrent) = await RecordLiveReleaseAsync(mutation, cancellationToken);
+        var change = await ChangeEnvironmentStatusAsync(environment, EnvironmentStatuses.InProgressFor(mutation.JobType),
+            $"{mutation.JobType} {mutation.MutationJobId} completed; gating release {mutation.Release.Id}", DateTime.UtcNow, cancellationToken);
+        return new MutationRecorded(previousCurrent, change);
+    }
+
+    public async Task<MutationRecorded> RecordHeldMutationAsync(MutationCompleted mutation, CancellationToken cancellationToken)
+    {
+        var (_, previousCurrent) = await RecordLiveReleaseAsync(mutation, cancellationToken);
+        return new MutationRecorded(previousCurrent, null);
+    }
+
+    // The site, the environment and the releases as the mutation left them, the new release current.
+    private async Task<(EnvironmentRecord Environment, Guid? PreviousCurrent)> RecordLiveReleaseAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
         var site = await db.Sites.FindAsync([mutation.SiteId], cancellationToken);
@@ -100,10 +118,8 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger
         await EnsureReleaseAsync(mutation.EnvironmentId, mutation.Release, now, cancellationToken);
         environment.CurrentReleaseId = mutation.Release.Id;
         environment.StateVersion++;
-
-        var change = await ChangeEnvironmentStatusAsync(environment, EnvironmentStatuses.InProgressFor(mutation.JobType),
-            $"{mutation.JobType} {mutation.MutationJobId} completed; gating release {mutation.Release.Id}", now, cancellationToken);
-        return new MutationRecorded(previousCurrent, change);
+        environment.UpdatedAt = now;
+        return (environment, previousCurrent);
     }
 
     public async Task<LedgerRelease?> FindReleaseAsync(Guid releaseId, CancellationToken cancellationToken) =>
@@ -290,26 +306,40 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger
         };
     }
 
-    /// <summary>A site's status follows its environments: any failed, else any in progress, else active.</summary>
-    private async Task FollowEnvironmentsAsync(Guid siteId, DateTime at, CancellationToken cancellationToken)
+    // A site's status follows all its environments, and two of them may change at once in two transactions: the status
+    // is worked out at commit, under a lock on the site row (see BeforeCommitAsync).
+    private Task FollowEnvironmentsAsync(Guid siteId, DateTime at, CancellationToken cancellationToken)
     {
-        var site = await db.Sites.FindAsync([siteId], cancellationToken);
-        if (site is null)
+        _sitesToFollow[siteId] = at;
+        return Task.CompletedTask;
+    }
+
+    public bool HasWork => _sitesToFollow.Count > 0;
+
+    /// <summary>
+    /// Sets each touched site's status from its environments as committed now (any failed, else any in progress, else
+    /// active). Runs inside the unit of work's transaction after its own changes are written: PostgreSQL locks the site
+    /// row first, so of two transactions the second reads the first's committed environment; SQLite has one writer.
+    /// </summary>
+    public async Task BeforeCommitAsync(CancellationToken cancellationToken)
+    {
+        var postgres = LedgerDialect.For(db.Database).IsPostgres;
+        foreach (var (siteId, at) in _sitesToFollow.OrderBy(s => s.Key))
         {
-            return;
+            if (postgres)
+            {
+                await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM sites WHERE id = {siteId} FOR UPDATE", cancellationToken);
+            }
+
+            var statuses = await db.Environments.AsNoTracking().Where(e => e.SiteId == siteId).Select(e => e.Status).ToListAsync(cancellationToken);
+            var status = statuses.Contains(EnvironmentStatuses.Failed) ? EnvironmentStatuses.Failed
+                : statuses.FirstOrDefault(s => s != EnvironmentStatuses.Active) ?? EnvironmentStatuses.Active;
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"UPDATE sites SET status = {status}, state_version = state_version + 1, updated_at = {at} WHERE id = {siteId} AND status <> {status}",
+                cancellationToken);
         }
 
-        // Loading tracks every environment of the site; Local then also holds ones added in this unit of work.
-        await db.Environments.Where(e => e.SiteId == siteId).LoadAsync(cancellationToken);
-        var statuses = db.Environments.Local.Where(e => e.SiteId == siteId).Select(e => e.Status).ToList();
-        var status = statuses.Contains(EnvironmentStatuses.Failed) ? EnvironmentStatuses.Failed
-            : statuses.FirstOrDefault(s => s != EnvironmentStatuses.Active) ?? EnvironmentStatuses.Active;
-        if (site.Status != status)
-        {
-            site.Status = status;
-            site.StateVersion++;
-            site.UpdatedAt = at;
-        }
+        _sitesToFollow.Clear();
     }
 
     private async Task EnsureReleaseAsync(Guid environmentId, ReleaseRef release, DateTime createdAt, CancellationToken cancellationToken)

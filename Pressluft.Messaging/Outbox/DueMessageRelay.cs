@@ -11,10 +11,13 @@ using Pressluft.Messaging.Persistence;
 namespace Pressluft.Messaging.Outbox;
 
 /// <summary>
-/// Delivers due-time outbox rows (the saga's deadlines and retries) once their time has come, on any transport:
-/// RabbitMQ here has no delayed-message exchange. Each pass claims due rows in a transaction, sends them and deletes
-/// them before committing; on PostgreSQL <c>FOR UPDATE SKIP LOCKED</c> lets several runners relay without sending a
-/// row twice. A row that cannot be sent stays, with its error, and shows up as stuck.
+/// Delivers what the inline delivery after a commit did not: due-time rows (the saga's deadlines and retries) once their
+/// time has come, on any transport (RabbitMQ here has no delayed-message exchange), and the outgoing messages of a
+/// message whose process died between its commit and their delivery. Each pass claims rows in a transaction, sends them
+/// and deletes them before committing; on PostgreSQL <c>FOR UPDATE SKIP LOCKED</c> lets several runners relay without
+/// sending a row twice. A row that cannot be sent is tried again later, backing off, so it never holds up the rows behind
+/// it; after <see cref="OutboxOptions.MaxDeliveryAttempts"/> the relay gives up on it and leaves it, with its error, for an
+/// operator (it shows up as stuck).
 /// </summary>
 public sealed class DueMessageRelay(
     IServiceScopeFactory scopes,
@@ -25,52 +28,134 @@ public sealed class DueMessageRelay(
 {
     protected override TimeSpan Interval => Options.CurrentValue.RelayInterval;
 
-    protected override async Task<bool> RunPassAsync(CancellationToken cancellationToken) =>
-        await RelayDueAsync(cancellationToken) >= Options.CurrentValue.RelayBatchSize;
+    protected override async Task<bool> RunPassAsync(CancellationToken cancellationToken)
+    {
+        var due = await RelayDueAsync(cancellationToken);
+        var abandoned = await DeliverAbandonedAsync(cancellationToken);
+        return due >= Options.CurrentValue.RelayBatchSize || abandoned >= Options.CurrentValue.RelayBatchSize;
+    }
 
     /// <summary>One pass: claims, sends and deletes the rows due now; returns how many were delivered.</summary>
     public async Task<int> RelayDueAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
-        var dialect = LedgerDialect.For(db.Database);
+        var settings = Options.CurrentValue;
         var now = Clock.GetUtcNow().UtcDateTime;
-        var batch = Options.CurrentValue.RelayBatchSize;
 
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         var due = await db.OutboxMessages
-            .FromSqlRaw(dialect.ClaimDueMessagesSql, now, batch)
+            .FromSqlRaw(LedgerDialect.For(db.Database).ClaimDueMessagesSql, now, settings.RelayBatchSize)
             .AsTracking()
             .ToListAsync(cancellationToken);
 
-        var delivered = new List<long>();
+        var delivered = 0;
         foreach (var message in due)
         {
-            try
+            // A due-time message goes to the saga's own queue on the bus running now: an address stored under another
+            // broker, or the embedded default's loopback, still arrives.
+            if (await TrySendAsync(message, new Uri($"queue:{message.DestinationAddress!.Segments[^1]}"), cancellationToken))
             {
-                message.Deserialize(SystemTextJsonMessageSerializer.Instance);
-                var endpoint = await bus.GetSendEndpoint(message.DestinationAddress!);
-                await endpoint.Send(new SerializedMessageBody(), new OutboxMessageSendPipe(message, message.DestinationAddress!), cancellationToken);
-                delivered.Add(message.SequenceNumber);
+                db.OutboxMessages.Remove(message);
+                delivered++;
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
+            else
             {
-                // Keep the rest of the batch moving; this row stays, with its error, until it goes through.
-                message.DeliveryAttempts++;
-                message.LastError = exception.Message.Length > 2000 ? exception.Message[..2000] : exception.Message;
-                logger.LogWarning(exception, "Due message {MessageId} ({MessageType}) to {Destination} not delivered (attempt {Attempt})",
-                    message.MessageId, message.MessageType, message.DestinationAddress, message.DeliveryAttempts);
+                BackOff(message, now, settings);
             }
         }
 
-        db.OutboxMessages.RemoveRange(due.Where(m => delivered.Contains(m.SequenceNumber)));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        if (delivered.Count > 0)
+        if (delivered > 0)
         {
-            logger.LogDebug("Relayed {Count} due messages", delivered.Count);
+            logger.LogDebug("Relayed {Count} due messages", delivered);
         }
 
-        return delivered.Count;
+        return delivered;
+    }
+
+    /// <summary>
+    /// One pass over messages consumed longer ago than <see cref="OutboxOptions.AbandonedDeliveryAfter"/> whose outgoing
+    /// messages were never all delivered: sends what is left, in order, and marks them delivered; returns how many.
+    /// </summary>
+    public async Task<int> DeliverAbandonedAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
+        var settings = Options.CurrentValue;
+        var before = Clock.GetUtcNow().UtcDateTime - settings.AbandonedDeliveryAfter;
+
+        await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        var inboxes = await db.InboxStates
+            .FromSqlRaw(LedgerDialect.For(db.Database).ClaimAbandonedDeliveriesSql, before, settings.RelayBatchSize)
+            .AsTracking()
+            .ToListAsync(cancellationToken);
+
+        var finished = 0;
+        foreach (var inbox in inboxes)
+        {
+            var rows = await db.OutboxMessages
+                .Where(m => m.InboxMessageId == inbox.MessageId && m.InboxConsumerId == inbox.ConsumerId && m.SequenceNumber > (inbox.LastSequenceNumber ?? 0))
+                .OrderBy(m => m.SequenceNumber)
+                .ToListAsync(cancellationToken);
+            var sent = 0;
+            foreach (var row in rows)
+            {
+                if (!await TrySendAsync(row, row.DestinationAddress!, cancellationToken))
+                {
+                    break;
+                }
+
+                inbox.LastSequenceNumber = row.SequenceNumber;
+                db.OutboxMessages.Remove(row);
+                sent++;
+            }
+
+            if (sent == rows.Count)
+            {
+                inbox.Delivered = Clock.GetUtcNow().UtcDateTime;
+                finished++;
+                logger.LogWarning("Delivered {Count} outgoing messages of message {MessageId}, consumed at {Consumed:o} by a process that stopped before sending them",
+                    sent, inbox.MessageId, inbox.Consumed);
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return finished;
+    }
+
+    private async Task<bool> TrySendAsync(OutboxMessage message, Uri destination, CancellationToken cancellationToken)
+    {
+        try
+        {
+            message.Deserialize(SystemTextJsonMessageSerializer.Instance);
+            var endpoint = await bus.GetSendEndpoint(destination);
+            await endpoint.Send(new SerializedMessageBody(), new OutboxMessageSendPipe(message, destination), cancellationToken);
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            message.DeliveryAttempts++;
+            message.LastError = exception.Message.Length > 2000 ? exception.Message[..2000] : exception.Message;
+            logger.LogWarning("Outgoing message {MessageId} ({MessageType}) to {Destination} not delivered (attempt {Attempt}): {Reason}",
+                message.MessageId, message.MessageType, destination, message.DeliveryAttempts, exception.Message);
+            return false;
+        }
+    }
+
+    // Tried again after 1, 2, 4 ... seconds (at most 5 minutes), so rows behind it go first; given up after the limit.
+    private void BackOff(OutboxMessage message, DateTime now, OutboxOptions settings)
+    {
+        if (message.DeliveryAttempts >= settings.MaxDeliveryAttempts)
+        {
+            message.GaveUpAt = now;
+            logger.LogError("Gave up on due message {MessageId} ({MessageType}) to {Destination} after {Attempts} attempts: {Error}",
+                message.MessageId, message.MessageType, message.DestinationAddress, message.DeliveryAttempts, message.LastError);
+            return;
+        }
+
+        message.EnqueueTime = now + TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, message.DeliveryAttempts - 1)));
     }
 }

@@ -9,7 +9,7 @@ namespace Pressluft.Messaging.Outbox;
 
 public static class EfInboxOutboxRegistration
 {
-    /// <summary>The inbox/outbox storage, the due-time relay, inbox clean-up and the backlog monitor.</summary>
+    /// <summary>The inbox/outbox storage, the due-time relay, inbox clean-up and the backlog monitor with its sampler.</summary>
     public static IServiceCollection AddEntityFrameworkInboxOutbox(this IServiceCollection services)
     {
         services.AddOptions<OutboxOptions>()
@@ -23,6 +23,7 @@ public static class EfInboxOutboxRegistration
         services.TryAddSingleton<OutboxMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<DueMessageRelay>());
         services.AddHostedService(sp => sp.GetRequiredService<InboxCleanupService>());
+        services.AddHostedService<OutboxBacklogSampler>();
         services.AddHealthChecks().AddCheck<OutboxMonitor>("pressluft-outbox", tags: ["ready"]);
         return services;
     }

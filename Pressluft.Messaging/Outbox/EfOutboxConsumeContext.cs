@@ -22,15 +22,17 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
     private readonly Lock _addLock = new();
     private readonly List<OutboxMessage> _staged = [];
     private readonly InboxState _inbox;
+    private readonly IReadOnlyList<ICommitParticipant> _participants;
     private readonly bool _deliveredBefore;
     private bool _stagedWereStored;
 
     public EfOutboxConsumeContext(ConsumeContext<TMessage> context, OutboxConsumeOptions options, IServiceProvider provider, PressluftDbContext db,
-        InboxState inbox)
+        InboxState inbox, IReadOnlyList<ICommitParticipant> participants)
         : base(context, options, provider)
     {
         _db = db;
         _inbox = inbox;
+        _participants = participants;
         _deliveredBefore = inbox.Delivered.HasValue;
     }
 
@@ -65,9 +67,26 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
 
         _db.InboxStates.Add(_inbox);
 
-        // Saga row, ledger changes, outgoing messages and the inbox row: one SaveChanges, one transaction. A concurrent
-        // duplicate fails here on the inbox's unique key and is retried, and then finds this message consumed.
-        await _db.SaveChangesAsync(CancellationToken);
+        // Saga row, ledger changes, outgoing messages and the inbox row: one transaction. A concurrent duplicate fails here
+        // on the inbox's unique key and is retried, and then finds this message consumed.
+        if (_participants.Any(p => p.HasWork))
+        {
+            // Written first, then finished under the participants' locks, then committed: still one transaction.
+            await using var transaction = await _db.Database.BeginTransactionAsync(CancellationToken);
+            await _db.SaveChangesAsync(CancellationToken);
+            foreach (var participant in _participants.Where(p => p.HasWork))
+            {
+                await participant.BeforeCommitAsync(CancellationToken);
+            }
+
+            await _db.SaveChangesAsync(CancellationToken);
+            await transaction.CommitAsync(CancellationToken);
+        }
+        else
+        {
+            await _db.SaveChangesAsync(CancellationToken);
+        }
+
         _stagedWereStored = true;
     }
 

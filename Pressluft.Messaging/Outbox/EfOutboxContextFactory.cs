@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using MassTransit;
 using MassTransit.Middleware;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Messaging.Persistence;
 
 namespace Pressluft.Messaging.Outbox;
@@ -22,7 +23,7 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvid
                 .SingleOrDefaultAsync(i => i.MessageId == messageId && i.ConsumerId == options.ConsumerId, context.CancellationToken)
             ?? new InboxState { MessageId = messageId, ConsumerId = options.ConsumerId, Received = DateTime.UtcNow };
 
-        var outboxContext = new EfOutboxConsumeContext<T>(context, options, provider, db, inbox);
+        var outboxContext = new EfOutboxConsumeContext<T>(context, options, provider, db, inbox, provider.GetServices<ICommitParticipant>().ToList());
         try
         {
             while (outboxContext.ContinueProcessing)

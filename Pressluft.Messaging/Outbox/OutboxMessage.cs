@@ -62,6 +62,9 @@ public sealed class OutboxMessage : OutboxMessageContext
 
     public string? LastError { get; set; }
 
+    /// <summary>When the relay gave up on it after too many failed deliveries (UTC); it then stays for an operator to see.</summary>
+    public DateTime? GaveUpAt { get; set; }
+
     Guid? MessageContext.MessageId => MessageId;
 
     DateTime? MessageContext.SentTime => SentTime;

@@ -15,7 +15,7 @@ public sealed record OutboxBacklog(int Undelivered, int StuckUndelivered, int Du
 
 /// <summary>
 /// Reads the outbox backlog for operators: a health check (<c>pressluft-outbox</c>, degraded when something is stuck)
-/// and gauges on the meter <c>Pressluft.Outbox</c>.
+/// and gauges on the meter <c>Pressluft.Outbox</c> (refreshed by <see cref="OutboxBacklogSampler"/>).
 /// </summary>
 public sealed class OutboxMonitor : IHealthCheck, IDisposable
 {
@@ -35,7 +35,13 @@ public sealed class OutboxMonitor : IHealthCheck, IDisposable
         _meter.CreateObservableGauge("pressluft.outbox.undelivered", () => _last.Undelivered);
         _meter.CreateObservableGauge("pressluft.outbox.stuck", () => _last.StuckUndelivered + _last.StuckDue);
         _meter.CreateObservableGauge("pressluft.outbox.due", () => _last.Due);
+        _meter.CreateObservableGauge("pressluft.outbox.failing", () => _last.FailingDue);
+        _meter.CreateObservableGauge("pressluft.outbox.oldest_age", OldestAge, unit: "s",
+            description: "How long the oldest undelivered or past-due outgoing message has waited (0 when none)");
     }
+
+    private double OldestAge() =>
+        _last.Oldest is { } oldest ? Math.Max(0, (_clock.GetUtcNow().UtcDateTime - DateTime.SpecifyKind(oldest, DateTimeKind.Utc)).TotalSeconds) : 0;
 
     public async Task<OutboxBacklog> ReadAsync(CancellationToken cancellationToken)
     {

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Pressluft.Messaging.Outbox;
 
-/// <summary><c>Pressluft:Outbox</c>: the due-time relay, inbox clean-up and stuck-message thresholds.</summary>
+/// <summary><c>Pressluft:Outbox</c>: the due-time relay, inbox clean-up, stuck-message threshold and backlog sampling.</summary>
 public sealed class OutboxOptions
 {
     public const string SectionName = "Pressluft:Outbox";
@@ -15,6 +15,17 @@ public sealed class OutboxOptions
     [Range(1, 1000)]
     public int RelayBatchSize { get; set; } = 100;
 
+    /// <summary>How often the relay tries a message it cannot deliver (backing off between tries) before it gives up on it.</summary>
+    [Range(1, 100)]
+    public int MaxDeliveryAttempts { get; set; } = 10;
+
+    /// <summary>
+    /// Outgoing messages of a message consumed this long ago and still not delivered are delivered by the relay: the
+    /// process that committed them died before it could (on RabbitMQ the broker redelivers too; the inbox keeps it once).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan AbandonedDeliveryAfter { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a delivered inbox row is kept to recognise a redelivered duplicate.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan DuplicateDetectionWindow { get; set; } = TimeSpan.FromMinutes(30);
@@ -26,6 +37,10 @@ public sealed class OutboxOptions
     /// <summary>An outgoing message undelivered for longer than this is reported as stuck.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the backlog gauges (<c>pressluft.outbox.*</c>) are refreshed from the database.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Whether the relay and clean-up run in this process (one or more runners may run them; PostgreSQL keeps them apart).</summary>
     public bool RunBackgroundServices { get; set; } = true;

@@ -17,11 +17,20 @@ public sealed class LedgerDialect
     public static LedgerDialect For(DatabaseFacade database) => database.IsNpgsql() ? Postgres : Sqlite;
 
     private const string DueMessages =
-        "SELECT * FROM outbox_messages WHERE inbox_message_id IS NULL AND enqueue_time <= {0} ORDER BY sequence_number LIMIT {1}";
+        "SELECT * FROM outbox_messages WHERE inbox_message_id IS NULL AND gave_up_at IS NULL AND enqueue_time <= {0} ORDER BY enqueue_time, sequence_number LIMIT {1}";
+
+    private const string Abandoned =
+        "SELECT * FROM inbox_states WHERE consumed IS NOT NULL AND delivered IS NULL AND consumed <= {0} ORDER BY consumed LIMIT {1}";
 
     /// <summary>
-    /// Claims due messages for one relay (parameters: now, batch size). PostgreSQL locks the rows and skips ones another
-    /// relay holds; SQLite has a single writer (its transactions begin IMMEDIATE), so relays take turns.
+    /// Claims due messages for one relay (parameters: now, batch size), the longest due first. PostgreSQL locks the rows
+    /// and skips ones another relay holds; SQLite has a single writer (its transactions begin IMMEDIATE), so relays take turns.
     /// </summary>
     public string ClaimDueMessagesSql => IsPostgres ? DueMessages + " FOR UPDATE SKIP LOCKED" : DueMessages;
+
+    /// <summary>
+    /// Claims inbox rows consumed before a time (parameter 0) whose outgoing messages were never all delivered (parameter 1:
+    /// batch size): the process died between the commit and the delivery.
+    /// </summary>
+    public string ClaimAbandonedDeliveriesSql => IsPostgres ? Abandoned + " FOR UPDATE SKIP LOCKED" : Abandoned;
 }

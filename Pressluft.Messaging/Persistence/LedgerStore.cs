@@ -70,6 +70,12 @@ public static class LedgerStore
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
+        if (db.Database.IsSqlite() && Path.GetDirectoryName(db.Database.GetDbConnection().DataSource) is { Length: > 0 } folder)
+        {
+            // SQLite creates the file but not its folder (a fresh state directory such as /var/lib/pressluft).
+            Directory.CreateDirectory(folder);
+        }
+
         await db.Database.MigrateAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {

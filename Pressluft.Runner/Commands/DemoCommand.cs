@@ -22,7 +22,7 @@ namespace Pressluft.Runner.Commands;
 /// </summary>
 public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : PressluftSettings
     {
         [CommandOption("--work-dir <DIR>")]
         [Description("Folder for the demo's sites and SQLite ledger (default: a new temp folder).")]
@@ -31,10 +31,6 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
         [CommandOption("--keep")]
         [Description("Keep the work folder afterwards, to look at the releases, marker file and ledger.")]
         public bool Keep { get; init; }
-
-        [CommandOption("--verbose")]
-        [Description("Show the service's own log (Information and up) besides the narrative.")]
-        public bool Verbose { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -63,13 +59,13 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
             site.MakeCurrent(healthy);
             var first = Mutation(site, server, healthy, previous: null);
             await bus.Publish(first, cancellationToken);
-            var firstGate = await progress.GateEnded(first.MutationJobId).WaitAsync(TimeSpan.FromMinutes(3), cancellationToken);
+            var firstGate = await progress.FollowAsync(first.MutationJobId, TimeSpan.FromMinutes(3), cancellationToken);
 
             console.Write(new Rule("2. deploy release-2 (answers HTTP 500)").LeftJustified());
             site.MakeCurrent(broken);
             var second = Mutation(site, server, broken, previous: healthy);
             await bus.Publish(second, cancellationToken);
-            var secondGate = await progress.GateEnded(second.MutationJobId).WaitAsync(TimeSpan.FromMinutes(5), cancellationToken);
+            var secondGate = await progress.FollowAsync(second.MutationJobId, TimeSpan.FromMinutes(5), cancellationToken);
 
             console.Write(new Rule("Final state").LeftJustified());
             await using (var scope = host.Services.CreateAsyncScope())
@@ -118,6 +114,9 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
             ["Pressluft:Ledger:Provider"] = nameof(LedgerProvider.Sqlite),
             ["Pressluft:Ledger:ConnectionString"] = $"Data Source={Path.Combine(workDirectory, "pressluft-demo.db")}",
             ["Pressluft:Ledger:MigrateOnStart"] = "true",
+
+            // The demo is self-contained: it does not take the service's HTTP address.
+            ["Pressluft:Http:Enabled"] = "false",
             ["Pressluft:Ansible:Connection"] = "local",
             ["Pressluft:Ansible:SitesRoot"] = site.SitesRoot,
             ["Pressluft:Ansible:WpCliPath"] = wpCli,

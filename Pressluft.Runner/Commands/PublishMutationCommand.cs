@@ -1,10 +1,10 @@
 using System.ComponentModel;
 using System.Text.Json;
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Contracts;
-using Pressluft.Messaging.Persistence;
+using Pressluft.Runner.Http;
+using Pressluft.Runner.Reporting;
 using Pressluft.Sagas.Validation;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -18,10 +18,10 @@ namespace Pressluft.Runner.Commands;
 /// </summary>
 public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<PublishMutationCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : PressluftSettings
     {
         [CommandOption("--file <PATH>")]
-        [Description("A JSON document of MutationCompleted (the schema is docs/contracts/mutation-completed.schema.json); other options are then ignored.")]
+        [Description("A MutationCompleted JSON document (docs/contracts); the event options are then ignored.")]
         public string? File { get; init; }
 
         [CommandOption("--job-type <TYPE>")]
@@ -30,29 +30,41 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
         public string JobType { get; init; } = JobTypes.EnvDeploy;
 
         [CommandOption("--job-id <ID>")]
+        [TypeConverter(typeof(UuidConverter))]
         [Description("The mutation job's id (default: a new one).")]
         public Guid? JobId { get; init; }
 
         [CommandOption("--site <ID>")]
+        [Description("The site's id.")]
+        [TypeConverter(typeof(UuidConverter))]
         public Guid? SiteId { get; init; }
 
         [CommandOption("--environment <ID>")]
+        [Description("The mutated environment's id (the gate is keyed by it).")]
+        [TypeConverter(typeof(UuidConverter))]
         public Guid? EnvironmentId { get; init; }
 
         [CommandOption("--environment-type <TYPE>")]
+        [Description("production, staging or clone.")]
         [DefaultValue("production")]
         public string EnvironmentType { get; init; } = "production";
 
         [CommandOption("--release-id <ID>")]
+        [Description("The release that is live now.")]
+        [TypeConverter(typeof(UuidConverter))]
         public Guid? ReleaseId { get; init; }
 
         [CommandOption("--release-path <PATH>")]
+        [Description("Its folder: <sites root>/<site id>/releases/<name>.")]
         public string? ReleasePath { get; init; }
 
         [CommandOption("--previous-id <ID>")]
+        [Description("The release that was live before (with --previous-path).")]
+        [TypeConverter(typeof(UuidConverter))]
         public Guid? PreviousId { get; init; }
 
         [CommandOption("--previous-path <PATH>")]
+        [Description("Its folder (with --previous-id).")]
         public string? PreviousPath { get; init; }
 
         [CommandOption("--url <URL>")]
@@ -60,24 +72,29 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
         public string? Url { get; init; }
 
         [CommandOption("--node-host <HOST>")]
+        [Description("The node's host name or address.")]
         public string? NodeHost { get; init; }
 
         [CommandOption("--node-user <USER>")]
+        [Description("The SSH user on the node.")]
         public string? NodeUser { get; init; }
 
         [CommandOption("--node-port <PORT>")]
+        [Description("The node's SSH port.")]
         [DefaultValue(22)]
         public int NodePort { get; init; } = 22;
 
         [CommandOption("--wait")]
-        [Description("Wait for the gate to end and exit 1 unless the environment ends active (always on for the embedded default).")]
+        [Description("Follow the gate step by step; exit 1 unless the environment ends active (implied when no service runs).")]
         public bool Wait { get; init; }
 
         [CommandOption("--timeout <SECONDS>")]
+        [Description("How long --wait follows the gate.")]
         [DefaultValue(600)]
         public int TimeoutSeconds { get; init; } = 600;
 
         [CommandOption("--json")]
+        [Description("Print one JSON document (with --wait: the outcome and the steps).")]
         public bool Json { get; init; }
 
         public override ValidationResult Validate()
@@ -110,62 +127,80 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
         }
         catch (JsonException exception)
         {
-            CommandSupport.Error($"{settings.File} is not a valid MutationCompleted document: {exception.Message}");
-            return ExitCodes.BadInput;
+            throw new UsageException($"--file {settings.File} is not a valid MutationCompleted document: {exception.Message}");
         }
 
         // The service's own rules, before anything connects anywhere: a bad event is never sent.
-        return await CommandSupport.WithBusAsync(services =>
+        using var ledger = new LedgerReader();
+        var problems = ledger.Services.GetServices<IMessageValidator<MutationCompleted>>().SelectMany(v => v.Validate(mutation)).ToList();
+        if (problems.Count > 0)
         {
-            var problems = services.GetServices<IMessageValidator<MutationCompleted>>().SelectMany(v => v.Validate(mutation)).ToList();
-            if (problems.Count == 0)
+            throw new UsageException($"not published: {string.Join("; ", problems)}");
+        }
+
+        using var client = CommandSupport.Client(ledger.Services);
+        var route = await CommandSupport.ChooseRouteAsync(ledger.Services, client, cancellationToken);
+        if (route == Route.Http)
+        {
+            var (status, errors) = await client.PostAsync(IntakeEndpoints.MutationsPath, mutation, cancellationToken);
+            if (errors.Count > 0)
             {
-                return Task.FromResult<int?>(null);
+                CommandSupport.Error($"the service refused it (HTTP {status}): {string.Join("; ", errors)}");
+                return status is >= 400 and < 500 ? ExitCodes.BadInput : ExitCodes.Failed;
             }
 
-            CommandSupport.Error($"not published: {string.Join("; ", problems)}");
-            return Task.FromResult<int?>(ExitCodes.BadInput);
-        }, async (services, bus, embedded) =>
+            return settings.Wait ? await FollowAsync(ledger, mutation, settings, cancellationToken) : Published(mutation, settings, "to " + client.Address);
+        }
+
+        return await CommandSupport.WithBusAsync(route, async bus =>
         {
             await bus.Publish(mutation, cancellationToken);
-            if (!settings.Wait && !embedded)
-            {
-                Report(new { mutationJobId = mutation.MutationJobId, published = true }, $"published {mutation.JobType} {mutation.MutationJobId}");
-                return ExitCodes.Ok;
-            }
 
-            var deadline = DateTime.UtcNow.AddSeconds(settings.TimeoutSeconds);
-            while (DateTime.UtcNow < deadline)
-            {
-                await using var scope = services.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
-                var gate = await db.Gates.AsNoTracking().SingleOrDefaultAsync(g => g.MutationJobId == mutation.MutationJobId, cancellationToken);
-                if (gate?.Outcome is { } outcome)
-                {
-                    var status = await db.Environments.AsNoTracking().Where(e => e.Id == mutation.EnvironmentId).Select(e => e.Status).SingleAsync(cancellationToken);
-                    Report(new { mutationJobId = mutation.MutationJobId, outcome, errorCode = gate.ErrorCode, environmentStatus = status },
-                        $"gate {outcome}{(gate.ErrorCode is null ? "" : $" ({gate.ErrorCode})")}; environment {status}");
-                    return status == EnvironmentStatuses.Active ? ExitCodes.Ok : ExitCodes.Failed;
-                }
-
-                await Task.Delay(250, cancellationToken);
-            }
-
-            CommandSupport.Error($"the gate of {mutation.MutationJobId} did not end within {settings.TimeoutSeconds} s");
-            return ExitCodes.Failed;
+            // In this process the gate only runs while we wait for it.
+            return settings.Wait || route == Route.InProcess
+                ? await FollowAsync(ledger, mutation, settings, cancellationToken)
+                : Published(mutation, settings, "to RabbitMQ");
         }, cancellationToken);
+    }
 
-        void Report(object json, string text)
+    private int Published(MutationCompleted mutation, Settings settings, string where)
+    {
+        if (settings.Json)
         {
-            if (settings.Json)
-            {
-                CommandSupport.WriteJson(console, json);
-            }
-            else
-            {
-                console.WriteLine(text);
-            }
+            CommandSupport.WriteJson(console, new { mutationJobId = mutation.MutationJobId, published = true });
         }
+        else
+        {
+            console.WriteLine($"published {mutation.JobType} {mutation.MutationJobId} {where}");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Prints the gate's steps as the ledger records them; exit 0 only when the environment ends active.</summary>
+    private async Task<int> FollowAsync(LedgerReader ledger, MutationCompleted mutation, Settings settings, CancellationToken cancellationToken)
+    {
+        var follower = new GateFollower(console, ledger, quiet: settings.Json);
+        var progress = await follower.FollowAsync(mutation.MutationJobId, mutation.EnvironmentId, TimeSpan.FromSeconds(settings.TimeoutSeconds), cancellationToken);
+        if (progress.Gate?.Outcome is not { } outcome)
+        {
+            CommandSupport.Error($"the gate of {mutation.MutationJobId} did not end within {settings.TimeoutSeconds} s; `pressluft status --environment {mutation.EnvironmentId}` shows where it is");
+            return ExitCodes.Failed;
+        }
+
+        if (settings.Json)
+        {
+            CommandSupport.WriteJson(console, new
+            {
+                mutationJobId = mutation.MutationJobId,
+                outcome,
+                errorCode = progress.Gate.ErrorCode,
+                environmentStatus = progress.EnvironmentStatus,
+                steps = follower.Steps.Select(s => new { at = s.At, text = s.Text }),
+            });
+        }
+
+        return progress.EnvironmentStatus == EnvironmentStatuses.Active ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     private static MutationCompleted Read(string file) =>

@@ -1,10 +1,9 @@
 using System.ComponentModel;
-using MassTransit;
 using ValidationResult = Spectre.Console.ValidationResult;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Contracts;
-using Pressluft.Messaging.Persistence;
+using Pressluft.Sagas.Validation;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -13,9 +12,10 @@ namespace Pressluft.Runner.Commands;
 /// <summary>Returns a <c>failed</c> environment to <c>active</c>; the saga records who asked and why.</summary>
 public sealed class ResetEnvironmentCommand(IAnsiConsole console) : AsyncCommand<ResetEnvironmentCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : PressluftSettings
     {
         [CommandArgument(0, "<ENVIRONMENT-ID>")]
+        [TypeConverter(typeof(UuidConverter))]
         [Description("The failed environment.")]
         public Guid EnvironmentId { get; init; }
 
@@ -28,11 +28,12 @@ public sealed class ResetEnvironmentCommand(IAnsiConsole console) : AsyncCommand
         public string? Reason { get; init; }
 
         [CommandOption("--timeout <SECONDS>")]
-        [Description("How long to wait for the service to record the reset (default 30).")]
+        [Description("How long to wait for the service to record the reset.")]
         [DefaultValue(30)]
         public int TimeoutSeconds { get; init; } = 30;
 
         [CommandOption("--json")]
+        [Description("Print JSON instead of text.")]
         public bool Json { get; init; }
 
         public override ValidationResult Validate()
@@ -48,59 +49,81 @@ public sealed class ResetEnvironmentCommand(IAnsiConsole console) : AsyncCommand
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        return await CommandSupport.WithBusAsync(async services =>
+        var reset = new ResetEnvironment
         {
-            await using var scope = services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
-            var environment = await db.Environments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == settings.EnvironmentId, cancellationToken);
-            if (environment is null)
+            EnvironmentId = settings.EnvironmentId,
+            RequestedBy = settings.RequestedBy!,
+            Reason = settings.Reason,
+            RequestedAt = DateTimeOffset.UtcNow,
+        };
+        using var ledger = new LedgerReader();
+        var problems = ledger.Services.GetServices<IMessageValidator<ResetEnvironment>>().SelectMany(v => v.Validate(reset)).ToList();
+        if (problems.Count > 0)
+        {
+            throw new UsageException($"not sent: {string.Join("; ", problems)}");
+        }
+
+        var status = await StatusAsync(ledger, settings.EnvironmentId, cancellationToken);
+        if (status is null)
+        {
+            CommandSupport.Error($"environment {settings.EnvironmentId} is not in the ledger ({ledger.Where})");
+            return ExitCodes.Failed;
+        }
+
+        if (status != EnvironmentStatuses.Failed)
+        {
+            CommandSupport.Error($"environment {settings.EnvironmentId} is {status}, not failed: nothing to reset");
+            return ExitCodes.Failed;
+        }
+
+        using var client = CommandSupport.Client(ledger.Services);
+        var route = await CommandSupport.ChooseRouteAsync(ledger.Services, client, cancellationToken);
+        if (route == Route.Http)
+        {
+            var (code, errors) = await client.PostAsync($"/environments/{settings.EnvironmentId}/reset", reset, cancellationToken);
+            if (errors.Count > 0)
             {
-                CommandSupport.Error($"environment {settings.EnvironmentId} is not in the ledger");
-                return ExitCodes.Failed;
+                CommandSupport.Error($"the service refused it (HTTP {code}): {string.Join("; ", errors)}");
+                return code == 400 ? ExitCodes.BadInput : ExitCodes.Failed;
             }
 
-            if (environment.Status != EnvironmentStatuses.Failed)
-            {
-                CommandSupport.Error($"environment {settings.EnvironmentId} is {environment.Status}, not failed: nothing to reset");
-                return ExitCodes.Failed;
-            }
+            return await AwaitActiveAsync(ledger, settings, cancellationToken);
+        }
 
-            return null;
-        }, async (services, bus, _) =>
+        return await CommandSupport.WithBusAsync(route, async bus =>
         {
-            await bus.Publish(new ResetEnvironment
-            {
-                EnvironmentId = settings.EnvironmentId,
-                RequestedBy = settings.RequestedBy!,
-                Reason = settings.Reason,
-                RequestedAt = DateTimeOffset.UtcNow,
-            }, cancellationToken);
+            await bus.Publish(reset, cancellationToken);
+            return await AwaitActiveAsync(ledger, settings, cancellationToken);
+        }, cancellationToken);
+    }
 
-            var deadline = DateTime.UtcNow.AddSeconds(settings.TimeoutSeconds);
-            while (DateTime.UtcNow < deadline)
+    private static Task<string?> StatusAsync(LedgerReader ledger, Guid environmentId, CancellationToken cancellationToken) =>
+        ledger.ReadAsync(db => db.Environments.AsNoTracking().Where(e => e.Id == environmentId).Select(e => e.Status).SingleOrDefaultAsync(cancellationToken),
+            cancellationToken);
+
+    private async Task<int> AwaitActiveAsync(LedgerReader ledger, Settings settings, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(settings.TimeoutSeconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await StatusAsync(ledger, settings.EnvironmentId, cancellationToken) == EnvironmentStatuses.Active)
             {
-                await using var scope = services.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
-                var status = await db.Environments.AsNoTracking().Where(e => e.Id == settings.EnvironmentId).Select(e => e.Status).SingleAsync(cancellationToken);
-                if (status == EnvironmentStatuses.Active)
+                if (settings.Json)
                 {
-                    if (settings.Json)
-                    {
-                        CommandSupport.WriteJson(console, new { environmentId = settings.EnvironmentId, status });
-                    }
-                    else
-                    {
-                        console.MarkupLineInterpolated($"[green]environment {settings.EnvironmentId} is active[/] (reset by {settings.RequestedBy})");
-                    }
-
-                    return ExitCodes.Ok;
+                    CommandSupport.WriteJson(console, new { environmentId = settings.EnvironmentId, status = EnvironmentStatuses.Active });
+                }
+                else
+                {
+                    console.MarkupLineInterpolated($"[green]environment {settings.EnvironmentId} is active[/] (reset by {settings.RequestedBy})");
                 }
 
-                await Task.Delay(200, cancellationToken);
+                return ExitCodes.Ok;
             }
 
-            CommandSupport.Error($"the reset was sent but not recorded within {settings.TimeoutSeconds} s; is the service running?");
-            return ExitCodes.Failed;
-        }, cancellationToken);
+            await Task.Delay(200, cancellationToken);
+        }
+
+        CommandSupport.Error($"the reset was sent but not recorded within {settings.TimeoutSeconds} s; is the service running?");
+        return ExitCodes.Failed;
     }
 }

@@ -8,7 +8,7 @@ namespace Pressluft.Runner.Commands;
 /// <summary>Writes the contracts' JSON Schemas (a test keeps the committed ones equal to the C# types).</summary>
 public sealed class SchemasCommand(IAnsiConsole console) : Command<SchemasCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : PressluftSettings
     {
         [CommandArgument(0, "[DIRECTORY]")]
         [Description("Where to write them (default docs/contracts).")]

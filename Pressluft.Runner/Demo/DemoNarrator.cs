@@ -11,12 +11,37 @@ public sealed class DemoProgress(IAnsiConsole console)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly ConcurrentDictionary<Guid, TaskCompletionSource<GateCompleted>> _gates = new();
+    private volatile RunningPlaybook? _running;
 
     public void Say(string markup) => console.MarkupLine($"[grey]{_clock.Elapsed.TotalSeconds,6:0.0}s[/] {markup}");
 
     public Task<GateCompleted> GateEnded(Guid mutationJobId) => Completion(mutationJobId).Task;
 
+    /// <summary>
+    /// Waits for a gate to end, saying every few seconds which playbook is running and for how long, so the demo is
+    /// never silent while Ansible works.
+    /// </summary>
+    public async Task<GateCompleted> FollowAsync(Guid mutationJobId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var ended = GateEnded(mutationJobId).WaitAsync(timeout, cancellationToken);
+        while (await Task.WhenAny(ended, Task.Delay(TimeSpan.FromSeconds(3), cancellationToken)) != ended)
+        {
+            if (_running is { } running)
+            {
+                Say($"[grey]... {Markup.Escape(running.Playbook)} running for {(_clock.Elapsed - running.Since).TotalSeconds:0} s[/]");
+            }
+        }
+
+        return await ended;
+    }
+
+    internal void Started(string playbook) => _running = new RunningPlaybook(playbook, _clock.Elapsed);
+
+    internal void Finished() => _running = null;
+
     internal void Ended(GateCompleted gate) => Completion(gate.MutationJobId).TrySetResult(gate);
+
+    private sealed record RunningPlaybook(string Playbook, TimeSpan Since);
 
     private TaskCompletionSource<GateCompleted> Completion(Guid id) =>
         _gates.GetOrAdd(id, _ => new TaskCompletionSource<GateCompleted>(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -24,6 +49,7 @@ public sealed class DemoProgress(IAnsiConsole console)
 
 public sealed class DemoNarrator(DemoProgress progress) :
     IConsumer<HealthCheckRequested>,
+    IConsumer<JobStarted>,
     IConsumer<HealthCheckPassed>,
     IConsumer<HealthCheckFailed>,
     IConsumer<RollbackRequested>,
@@ -39,14 +65,24 @@ public sealed class DemoNarrator(DemoProgress progress) :
         return Task.CompletedTask;
     }
 
+    public Task Consume(ConsumeContext<JobStarted> context)
+    {
+        var playbook = context.Message.JobType == JobTypes.ReleaseRollback ? "release-rollback.yml" : "health-check.yml";
+        progress.Started(playbook);
+        progress.Say($"{playbook} running (attempt {context.Message.Attempt})");
+        return Task.CompletedTask;
+    }
+
     public Task Consume(ConsumeContext<HealthCheckPassed> context)
     {
+        progress.Finished();
         progress.Say($"[green]health check passed[/]: {Checks(context.Message.Checks)}");
         return Task.CompletedTask;
     }
 
     public Task Consume(ConsumeContext<HealthCheckFailed> context)
     {
+        progress.Finished();
         var error = context.Message.Error;
         progress.Say($"[red]health check {context.Message.Verdict}[/] ({Markup.Escape(error.Code)}): {Checks(error.Details.Checks)}");
         return Task.CompletedTask;
@@ -60,12 +96,14 @@ public sealed class DemoNarrator(DemoProgress progress) :
 
     public Task Consume(ConsumeContext<RollbackCompleted> context)
     {
+        progress.Finished();
         progress.Say("[green]rollback completed[/]: current switched back");
         return Task.CompletedTask;
     }
 
     public Task Consume(ConsumeContext<RollbackFailed> context)
     {
+        progress.Finished();
         progress.Say($"[red]rollback failed[/] ({Markup.Escape(context.Message.Error.Code)}): {Markup.Escape(context.Message.Error.Message)}");
         return Task.CompletedTask;
     }

@@ -4,7 +4,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Runner.Ansible;
+using Pressluft.Runner.Http;
+using Pressluft.Runner.Telemetry;
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Events;
 using Serilog.Formatting.Json;
 
@@ -30,6 +33,8 @@ public static class RunnerHost
             builder.Configuration.AddInMemoryCollection(overrides);
         }
 
+        ServiceConfiguration.Apply(builder.Configuration);
+
         var configuration = builder.Configuration;
         builder.Services.AddSerilog((_, logger) =>
         {
@@ -37,11 +42,14 @@ public static class RunnerHost
             LogEventLevel? toStandardError = cli ? LogEventLevel.Verbose : null;
             if (string.Equals(configuration["Pressluft:Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
             {
-                logger.WriteTo.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: toStandardError);
+                logger.WriteTo.Sink(LoggerSinkConfiguration.Wrap(sink => new ExpectedFailureSink(sink),
+                    (LoggerSinkConfiguration to) => to.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: toStandardError)));
             }
             else
             {
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: toStandardError);
+                logger.WriteTo.Sink(LoggerSinkConfiguration.Wrap(sink => new ExpectedFailureSink(sink),
+                    (LoggerSinkConfiguration to) => to.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
+                        standardErrorFromLevel: toStandardError)));
             }
         });
 
@@ -59,6 +67,13 @@ public static class RunnerHost
         }
 
         builder.Services.AddPressluftBus(configuration, endpoints, endpoints: service);
+        builder.Services.AddPressluftTelemetry(configuration);
+        if (service)
+        {
+            // After the bus: hosted services start in order, and the intake publishes.
+            builder.Services.AddPressluftHttp(configuration);
+        }
+
         builder.Services.Configure<MassTransitHostOptions>(o =>
         {
             o.WaitUntilStarted = true;

@@ -6,6 +6,7 @@ using Pressluft.Messaging.Persistence;
 using Pressluft.Runner.Ansible;
 using Pressluft.Contracts;
 using Pressluft.Runner.Consumers;
+using Pressluft.Runner.Telemetry;
 using Pressluft.Sagas.Validation;
 
 namespace Pressluft.Runner.Hosting;
@@ -40,6 +41,7 @@ public static class RunnerRegistration
         configurator.AddReleaseGate();
         configurator.AddConsumer<HealthCheckConsumer, HealthCheckConsumerDefinition>();
         configurator.AddConsumer<ReleaseRollbackConsumer, ReleaseRollbackConsumerDefinition>();
+        configurator.AddConfigureEndpointsCallback(TelemetryRegistration.TracePlaybookRuns);
         return configurator;
     }
 

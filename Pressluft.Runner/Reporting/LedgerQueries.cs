@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Pressluft.Contracts;
 using Pressluft.Messaging.Persistence;
 
 namespace Pressluft.Runner.Reporting;
@@ -6,7 +8,11 @@ namespace Pressluft.Runner.Reporting;
 /// <summary>What <c>pressluft status</c> shows, as plain records (the same shape is printed as tables or JSON).</summary>
 public static class LedgerQueries
 {
-    public sealed record EnvironmentRow(Guid Id, Guid SiteId, string Site, string Environment, string Status, string SiteStatus, Guid? CurrentReleaseId, DateTime UpdatedAt);
+    public sealed record EnvironmentRow(Guid Id, Guid SiteId, string Site, string Environment, string Status, string SiteStatus, Guid? CurrentReleaseId, DateTime UpdatedAt)
+    {
+        /// <summary>The current release's name (its folder), when known.</summary>
+        public string? CurrentRelease { get; init; }
+    }
 
     public sealed record ReleaseRow(Guid Id, string Name, string Path, string Health, bool Current, DateTime CreatedAt);
 
@@ -17,6 +23,10 @@ public static class LedgerQueries
         DateTime? CompletedAt, string? Reason);
 
     public sealed record ChangeRow(DateTime At, string Kind, string From, string To, string Reason);
+
+    /// <summary>One job with its structured error: per-check results, exit code, the redacted output tail.</summary>
+    public sealed record JobDetail(JobRow Job, Guid? MutationJobId, string Site, string Environment, string? ErrorCode, string? ErrorMessage, bool? Retryable,
+        IReadOnlyList<CheckResult> Checks, int? ExitCode, string? AnsibleCode, string? OutputTail);
 
     public sealed record Overview(IReadOnlyList<EnvironmentRow> Environments, IReadOnlyList<JobRow> RecentJobs);
 
@@ -57,6 +67,23 @@ public static class LedgerQueries
             changes);
     }
 
+    public static async Task<JobDetail?> JobAsync(PressluftDbContext db, Guid jobId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, cancellationToken);
+        if (job is null)
+        {
+            return null;
+        }
+
+        var environment = (await EnvironmentsAsync(db, job.EnvironmentId, cancellationToken)).SingleOrDefault();
+        var error = job.ErrorJson is null ? null : JsonSerializer.Deserialize<JobError>(job.ErrorJson, ErrorJson);
+        return new JobDetail(ToRow(job), job.MutationJobId, environment?.Site ?? "", environment?.Environment ?? "", job.ErrorCode, job.ErrorMessage, error?.Retryable,
+            error?.Details.Checks ?? [], error?.Details.ExitCode, error?.Details.AnsibleCode, error?.Details.OutputTail);
+    }
+
+    private static readonly JsonSerializerOptions ErrorJson = new(JsonSerializerDefaults.Web);
+
     private static async Task<List<EnvironmentRow>> EnvironmentsAsync(PressluftDbContext db, Guid? only, CancellationToken cancellationToken)
     {
         var query = from environment in db.Environments.AsNoTracking()
@@ -65,9 +92,13 @@ public static class LedgerQueries
                     orderby site.Slug, environment.Slug
                     select new EnvironmentRow(environment.Id, site.Id, site.Slug, environment.Slug, environment.Status, site.Status, environment.CurrentReleaseId,
                         environment.UpdatedAt);
-        return await query.ToListAsync(cancellationToken);
+        var rows = await query.ToListAsync(cancellationToken);
+        var current = rows.Where(r => r.CurrentReleaseId != null).Select(r => r.CurrentReleaseId!.Value).ToList();
+        var names = await db.Releases.AsNoTracking().Where(r => current.Contains(r.Id)).ToDictionaryAsync(r => r.Id, r => r.Path, cancellationToken);
+        return rows.Select(r => r with { CurrentRelease = r.CurrentReleaseId is { } id && names.TryGetValue(id, out var path) ? Path.GetFileName(path) : null })
+            .ToList();
     }
 
-    private static JobRow ToRow(JobRecord j) =>
+    public static JobRow ToRow(JobRecord j) =>
         new(j.Id, j.EnvironmentId, j.JobType, j.Status, j.AttemptCount, j.ErrorCode, j.ErrorMessage, j.CreatedAt, j.FinishedAt);
 }

@@ -4,9 +4,10 @@ namespace Pressluft.Sagas.Gate;
 
 /// <summary>
 /// What a health check that did not pass means for the gate. Three verdicts: passed, failed (measured and bad) and
-/// inconclusive (nothing measured). An inconclusive check is retried while attempts are left; once they are spent it
-/// counts as failed or holds the environment for an operator (<see cref="HealthGateOptions.WhenInconclusive"/>). A job
-/// a runner refused (JOB_REJECTED) measured nothing and would be refused again: never retried, never a verdict.
+/// inconclusive (nothing measured). An inconclusive check is retried while attempts are left; once they are spent the
+/// environment is held failed for an operator, or, when configured (<see cref="HealthGateOptions.WhenInconclusive"/>),
+/// rolled back; either way the release is never marked unhealthy on a verdict that measured nothing. A job a runner
+/// refused (JOB_REJECTED) measured nothing and would be refused again: never retried, never acted on.
 /// </summary>
 public static class CheckVerdicts
 {
@@ -27,12 +28,23 @@ public static class CheckVerdicts
         return answer.Verdict != HealthVerdicts.Failed && !Refused(answer) && attempt <= settings.InconclusiveRetries;
     }
 
-    /// <summary>Whether the release under check is to be judged unhealthy: measured bad, or inconclusive counted as failed.</summary>
-    public static bool JudgesReleaseUnhealthy(HealthCheckFailed answer, HealthGateOptions settings)
+    /// <summary>Whether the check measured the release and found it bad: only then is a release marked unhealthy.</summary>
+    public static bool MeasuredBad(HealthCheckFailed answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        return answer.Verdict == HealthVerdicts.Failed;
+    }
+
+    /// <summary>
+    /// Whether the gate acts on a check that did not pass (roll back, or report): always when it measured the release
+    /// bad; for a check that measured nothing only when configured to roll back (the default holds the environment for
+    /// an operator), and never for a job a runner refused.
+    /// </summary>
+    public static bool GateActs(HealthCheckFailed answer, HealthGateOptions settings)
     {
         ArgumentNullException.ThrowIfNull(answer);
         ArgumentNullException.ThrowIfNull(settings);
-        return answer.Verdict == HealthVerdicts.Failed || (!Refused(answer) && settings.WhenInconclusive == ExhaustedInconclusivePolicy.RollBack);
+        return MeasuredBad(answer) || (!Refused(answer) && settings.WhenInconclusive == ExhaustedInconclusivePolicy.RollBack);
     }
 
     private static bool Refused(HealthCheckFailed answer) => answer.Error.Code == ErrorCodes.JobRejected;

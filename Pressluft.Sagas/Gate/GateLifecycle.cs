@@ -16,12 +16,39 @@ public sealed class GateLifecycle(IReleaseLedger ledger, IDeadlines deadlines, G
 
     public async Task OpenAsync(BehaviorContext<ReleaseLifecycleState, MutationCompleted> context)
     {
+        var recorded = await ledger.RecordMutationAsync(context.Message, context.CancellationToken);
+        await context.PublishIfAny(recorded.StatusChange);
+        await StartAsync(context, recorded);
+    }
+
+    /// <summary>
+    /// A mutation of a failed environment: its release is recorded live (the deployer moved <c>current</c>) and its gate
+    /// opened, but the environment stays failed and nothing is checked until an operator resets it.
+    /// </summary>
+    public async Task HoldAsync(BehaviorContext<ReleaseLifecycleState, MutationCompleted> context)
+    {
+        var recorded = await ledger.RecordHeldMutationAsync(context.Message, context.CancellationToken);
+        await StartAsync(context, recorded);
+        logger.LogWarning("Environment {EnvironmentId} is failed: release {ReleaseId} of mutation {MutationJobId} is live but held unchecked until an operator resets the environment",
+            context.Saga.CorrelationId, context.Message.Release.Id, context.Message.MutationJobId);
+    }
+
+    /// <summary>The operator's reset of an environment holding a gate: back in progress, to check what is live now.</summary>
+    public async Task ResumeAsync(BehaviorContext<ReleaseLifecycleState, ResetEnvironment> context)
+    {
+        var saga = context.Saga;
+        var reset = context.Message;
+        var reason = $"reset by {reset.RequestedBy}{(string.IsNullOrWhiteSpace(reset.Reason) ? "" : $": {reset.Reason}")}; gating release {saga.ReleaseId} of mutation {saga.MutationJobId}, held while the environment was failed";
+        logger.LogWarning("Environment {EnvironmentId} {Reason}", saga.CorrelationId, reason);
+        await context.PublishIfAny(await ledger.ChangeEnvironmentStatusAsync(saga.CorrelationId, EnvironmentStatuses.InProgressFor(saga.MutationJobType), reason, Now,
+            context.CancellationToken));
+    }
+
+    private async Task StartAsync(BehaviorContext<ReleaseLifecycleState, MutationCompleted> context, MutationRecorded recorded)
+    {
         var saga = context.Saga;
         var mutation = context.Message;
         var ct = context.CancellationToken;
-        var recorded = await ledger.RecordMutationAsync(mutation, ct);
-        await context.PublishIfAny(recorded.StatusChange);
-
         var mode = config.Current.ModeFor(mutation.JobType);
         saga.SiteId = mutation.SiteId;
         saga.SiteSlug = mutation.SiteSlug;
@@ -81,7 +108,8 @@ public sealed class GateLifecycle(IReleaseLedger ledger, IDeadlines deadlines, G
         }
 
         await ledger.CompleteGateAsync(saga.MutationJobId, GateOutcomes.Superseded, ErrorCodes.GateSuperseded, $"superseded by mutation {newMutationJobId}", Now, ct);
-        await context.Publish(Completed(saga, GateOutcomes.Superseded, ErrorCodes.GateSuperseded, EnvironmentStatuses.InProgressFor(saga.MutationJobType)), ct);
+        var status = (await ledger.FindEnvironmentAsync(saga.CorrelationId, ct))?.Status ?? EnvironmentStatuses.InProgressFor(saga.MutationJobType);
+        await context.Publish(Completed(saga, GateOutcomes.Superseded, ErrorCodes.GateSuperseded, status), ct);
         GateMetrics.GatesCompleted.Add(1, new KeyValuePair<string, object?>("outcome", GateOutcomes.Superseded));
     }
 

@@ -88,7 +88,7 @@ public sealed class HealthCheckJobs(IReleaseLedger ledger, IDeadlines deadlines,
         await deadlines.CancelCurrentAsync(saga, context.CancellationToken);
         await ledger.FailJobAsync(saga.CurrentJobId!.Value, JobErrors.Recode(error, ErrorCodes.RollbackVerificationFailed,
             $"Restored release {saga.CheckedReleaseId} did not pass its health check: {error.Message}"), Now, context.CancellationToken);
-        if (CheckVerdicts.JudgesReleaseUnhealthy(context.Message, config.Current))
+        if (CheckVerdicts.MeasuredBad(context.Message))
         {
             await MarkUnhealthyAsync(context);
         }

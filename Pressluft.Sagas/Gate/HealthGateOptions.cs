@@ -39,8 +39,8 @@ public sealed class HealthGateOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:30:00")]
     public TimeSpan InconclusiveRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>What an inconclusive check does once its retries are spent.</summary>
-    public ExhaustedInconclusivePolicy WhenInconclusive { get; set; } = ExhaustedInconclusivePolicy.RollBack;
+    /// <summary>What an inconclusive check does once its retries are spent: hold the environment failed (default) or roll back.</summary>
+    public ExhaustedInconclusivePolicy WhenInconclusive { get; set; } = ExhaustedInconclusivePolicy.HoldFailed;
 
     /// <summary>How far in the future a mutation's <c>completedAt</c> may lie (publishers' clocks drift a little).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
@@ -73,7 +73,7 @@ public sealed class HealthGateOptions
         problems.AddRange(results.Select(r => $"{SectionName}:{string.Join(", ", r.MemberNames)}: {r.ErrorMessage}"));
         if (!Enum.IsDefined(WhenInconclusive))
         {
-            problems.Add($"{SectionName}:WhenInconclusive is {((int)WhenInconclusive).ToString(CultureInfo.InvariantCulture)}; expected RollBack or HoldFailed");
+            problems.Add($"{SectionName}:WhenInconclusive is {((int)WhenInconclusive).ToString(CultureInfo.InvariantCulture)}; expected HoldFailed or RollBack");
         }
 
         return problems;
@@ -114,9 +114,9 @@ public enum GateMode
 /// <summary>What an inconclusive health check leads to once its retries are spent.</summary>
 public enum ExhaustedInconclusivePolicy
 {
-    /// <summary>Treat it as failed: mark the release unhealthy and roll back.</summary>
-    RollBack,
-
-    /// <summary>Hold the environment in <c>failed</c> for an operator; leave the release as it is.</summary>
+    /// <summary>Hold the environment in <c>failed</c> for an operator with the check's code; leave the release as it is.</summary>
     HoldFailed,
+
+    /// <summary>Roll back to the prior healthy release; the release that could not be checked stays <c>unknown</c>.</summary>
+    RollBack,
 }

@@ -46,14 +46,6 @@ public sealed class MutationAdmission(IReleaseLedger ledger, GuardedConfig confi
         return true;
     }
 
-    /// <summary>A failed environment gates nothing until an operator resets it.</summary>
-    public void HoldWhileFailed(BehaviorContext<ReleaseLifecycleState, MutationCompleted> context)
-    {
-        logger.LogWarning("Environment {EnvironmentId} is failed: mutation {MutationJobId} not gated until an operator resets it",
-            context.Saga.CorrelationId, context.Message.MutationJobId);
-        GateMetrics.IgnoredMutations.Add(1, new KeyValuePair<string, object?>("reason", "environment-failed"));
-    }
-
     // Two events racing past the intake can both contradict the ledger; the second is recorded as a rejected gate with
     // the reason, inside this transaction, and nothing else changes.
     private async Task RejectAsync(BehaviorContext<ReleaseLifecycleState, MutationCompleted> context, IReadOnlyList<string> conflicts)

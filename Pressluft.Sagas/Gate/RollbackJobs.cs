@@ -77,7 +77,12 @@ public sealed class RollbackJobs(IReleaseLedger ledger, RollbackTargetSelector t
             Code = ErrorCodes.RollbackNoPriorRelease,
             Message = $"Release {saga.ReleaseId} is unhealthy and environment {saga.CorrelationId} has no prior or other healthy release to roll back to.",
         }, Now, context.CancellationToken);
-        saga.FailureCode = ErrorCodes.RollbackNoPriorRelease;
+
+        // For a check that measured nothing the check's code stays the headline: it names the cause.
+        if (CheckVerdicts.MeasuredBad(context.Message))
+        {
+            saga.FailureCode = ErrorCodes.RollbackNoPriorRelease;
+        }
     }
 
     /// <summary>The rollback moved <c>current</c>: the target is the environment's current release again.</summary>

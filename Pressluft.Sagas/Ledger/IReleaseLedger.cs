@@ -28,6 +28,12 @@ public interface IReleaseLedger
     /// </summary>
     Task<MutationRecorded> RecordMutationAsync(MutationCompleted mutation, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records a mutation of a failed environment as <see cref="RecordMutationAsync"/> does (its release is live now), but
+    /// leaves the environment failed: its gate waits for an operator's reset.
+    /// </summary>
+    Task<MutationRecorded> RecordHeldMutationAsync(MutationCompleted mutation, CancellationToken cancellationToken);
+
     Task<LedgerRelease?> FindReleaseAsync(Guid releaseId, CancellationToken cancellationToken);
 
     /// <summary>The newest healthy release of the environment other than <paramref name="excluding"/>.</summary>

@@ -18,8 +18,11 @@ internal static class GateSteps
     public static EventActivityBinder<ReleaseLifecycleState, MutationCompleted> SupersedeRunningGate(this EventActivityBinder<ReleaseLifecycleState, MutationCompleted> binder) =>
         binder.Step<GateLifecycle, MutationCompleted>((gate, x) => gate.SupersedeAsync(x));
 
-    public static EventActivityBinder<ReleaseLifecycleState, MutationCompleted> HoldWhileFailed(this EventActivityBinder<ReleaseLifecycleState, MutationCompleted> binder) =>
-        binder.Then(x => x.GetServiceOrCreateInstance<MutationAdmission>().HoldWhileFailed(x));
+    public static EventActivityBinder<ReleaseLifecycleState, MutationCompleted> HoldGate(this EventActivityBinder<ReleaseLifecycleState, MutationCompleted> binder) =>
+        binder.Step<GateLifecycle, MutationCompleted>((gate, x) => gate.HoldAsync(x));
+
+    public static EventActivityBinder<ReleaseLifecycleState, ResetEnvironment> ResumeHeldGate(this EventActivityBinder<ReleaseLifecycleState, ResetEnvironment> binder) =>
+        binder.Step<GateLifecycle, ResetEnvironment>((gate, x) => gate.ResumeAsync(x));
 
     public static EventActivityBinder<ReleaseLifecycleState, T> CompleteGate<T>(this EventActivityBinder<ReleaseLifecycleState, T> binder, string outcome)
         where T : class =>

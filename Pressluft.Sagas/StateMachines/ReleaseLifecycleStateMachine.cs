@@ -11,7 +11,7 @@ namespace Pressluft.Sagas.StateMachines;
 /// The health gate of one environment, as the feature spec tells it: a completed mutation opens a gate and the live
 /// release is checked (HealthChecking); a pass makes the environment active; a failure marks the release unhealthy and
 /// rolls back (RollingBack); the restored release is checked again (VerifyingRollback); the environment ends active or
-/// failed, and an operator resets a failed one. Every state and message the gate handles, and where it leads, is here;
+/// failed, and an operator resets a failed one (a mutation meanwhile is held and gated at the reset: Held). Every state and message the gate handles, and where it leads, is here;
 /// the work of each step is in <see cref="GateSteps"/>. docs/state-machines.md holds a diagram generated from this class.
 /// </summary>
 public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<ReleaseLifecycleState>
@@ -64,9 +64,9 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
                     retry => retry.ScheduleCheckRetry(),
                     verdict => verdict
                         .RecordCheckFailed()
-                        .IfElse(ReleaseIsJudgedUnhealthy,
-                            unhealthy => unhealthy
-                                .MarkReleaseUnhealthy()
+                        .If(ReleaseWasMeasuredBad, bad => bad.MarkReleaseUnhealthy())
+                        .IfElse(GateActsOnTheVerdict,
+                            act => act
                                 .IfElse(x => GateLifecycle.IsReportOnly(x.Saga),
                                     reportOnly => reportOnly
                                         .CompleteGate(GateOutcomes.Reported)
@@ -81,7 +81,7 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
                                                 .RecordNoRollbackTarget()
                                                 .CompleteGate(GateOutcomes.Failed)
                                                 .TransitionTo(Failed))),
-                            unmeasured => unmeasured
+                            hold => hold
                                 .CompleteGate(GateOutcomes.Failed)
                                 .TransitionTo(Failed))),
             When(HealthCheckDeadlineExpired, Awaited)
@@ -121,12 +121,26 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
             When(HealthCheckRetryDue, Awaited)
                 .ResendHealthCheck());
 
+        // A failed environment gates nothing until an operator resets it. A mutation meanwhile is recorded (its release is
+        // live) and its gate held; the reset then checks that release instead of calling an unchecked release active.
         During(Failed,
             When(ResetEnvironment)
                 .ResetToActive()
                 .TransitionTo(Active),
             When(MutationCompleted)
-                .HoldWhileFailed());
+                .IfAsync(MutationIsAdmitted, held => held
+                    .HoldGate()
+                    .TransitionTo(Held)));
+
+        During(Held,
+            When(ResetEnvironment)
+                .ResumeHeldGate()
+                .RequestGateCheck()
+                .TransitionTo(HealthChecking),
+            When(MutationCompleted)
+                .IfAsync(MutationIsAdmitted, newer => newer
+                    .SupersedeRunningGate()
+                    .HoldGate()));
 
         // A reset of an environment that is not failed, or an answer in a state that awaits none: logged, nothing changes.
         OnUnhandledEvent(x =>
@@ -142,6 +156,7 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
     public State VerifyingRollback { get; private set; } = null!;
     public State Active { get; private set; } = null!;
     public State Failed { get; private set; } = null!;
+    public State Held { get; private set; } = null!;
 
     public Event<MutationCompleted> MutationCompleted { get; private set; } = null!;
     public Event<ResetEnvironment> ResetEnvironment { get; private set; } = null!;
@@ -175,8 +190,10 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
     private static bool CheckMayBeRetried(BehaviorContext<ReleaseLifecycleState, HealthCheckFailed> x) =>
         CheckVerdicts.MayRetry(x.Message, x.Saga.Attempt, x.GetServiceOrCreateInstance<GuardedConfig>().Current);
 
-    private static bool ReleaseIsJudgedUnhealthy(BehaviorContext<ReleaseLifecycleState, HealthCheckFailed> x) =>
-        CheckVerdicts.JudgesReleaseUnhealthy(x.Message, x.GetServiceOrCreateInstance<GuardedConfig>().Current);
+    private static bool ReleaseWasMeasuredBad(BehaviorContext<ReleaseLifecycleState, HealthCheckFailed> x) => CheckVerdicts.MeasuredBad(x.Message);
+
+    private static bool GateActsOnTheVerdict(BehaviorContext<ReleaseLifecycleState, HealthCheckFailed> x) =>
+        CheckVerdicts.GateActs(x.Message, x.GetServiceOrCreateInstance<GuardedConfig>().Current);
 
     private void Answer<T>(Expression<Func<Event<T>>> answer)
         where T : class, IJobAnswer =>

@@ -161,10 +161,16 @@ public sealed class When_an_unhealthy_release_goes_live_again(LedgerProvider led
 [TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
 public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider ledger)
 {
+    // Rolling back on a check that measured nothing is a choice (WhenInconclusive: RollBack); the release that could not
+    // be checked is never marked unhealthy for it.
     [Test]
-    public async Task Should_record_HEALTH_CHECK_INCONCLUSIVE_after_the_retries_and_roll_back()
+    public async Task Should_record_HEALTH_CHECK_INCONCLUSIVE_after_the_retries_and_roll_back_when_configured_to()
     {
-        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?> { ["Pressluft:HealthGate:InconclusiveRetries"] = "1" });
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?>
+        {
+            ["Pressluft:HealthGate:InconclusiveRetries"] = "1",
+            ["Pressluft:HealthGate:WhenInconclusive"] = "RollBack",
+        });
         var site = new SiteFixture();
         var (_, flaky, mutation) = await host.DeployAsync(site, [CheckAnswer.Inconclusive, CheckAnswer.Inconclusive]);
         var gate = await host.WaitForGateAsync(mutation.MutationJobId);
@@ -179,7 +185,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider 
             Assert.That(check.ErrorJson, Does.Contain(ErrorCodes.AnsibleHostUnreachable));
             Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.RolledBack));
             Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.HealthCheckInconclusive));
-            Assert.That((await host.ReleaseAsync(flaky.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unhealthy));
+            Assert.That((await host.ReleaseAsync(flaky.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Unknown), "marked unhealthy on a verdict that measured nothing");
         });
     }
 
@@ -201,14 +207,17 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider 
         });
     }
 
-    [Test]
-    public async Task Should_hold_the_environment_failed_when_configured_to_after_inconclusive_retries()
+    [TestCase("HoldFailed")]
+    [TestCase(null)]
+    public async Task Should_hold_the_environment_failed_after_inconclusive_retries_by_default(string? policy)
     {
-        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?> { ["Pressluft:HealthGate:InconclusiveRetries"] = "0" };
+        if (policy is not null)
         {
-            ["Pressluft:HealthGate:InconclusiveRetries"] = "0",
-            ["Pressluft:HealthGate:WhenInconclusive"] = "HoldFailed",
-        });
+            settings["Pressluft:HealthGate:WhenInconclusive"] = policy;
+        }
+
+        await using var host = await GateTestHost.StartAsync(ledger, settings);
         var site = new SiteFixture();
         var (_, release, mutation) = await host.DeployAsync(site, [CheckAnswer.Inconclusive]);
         var gate = await host.WaitForGateAsync(mutation.MutationJobId);
@@ -230,6 +239,7 @@ public sealed class When_a_gate_cannot_restore_a_healthy_release(LedgerProvider 
         {
             ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:00:00.300",
             ["Pressluft:HealthGate:InconclusiveRetries"] = "1",
+            ["Pressluft:HealthGate:WhenInconclusive"] = "RollBack",
         });
         var site = new SiteFixture();
         var (_, hung, mutation) = await host.DeployAsync(site, [CheckAnswer.Silent, CheckAnswer.Silent]);

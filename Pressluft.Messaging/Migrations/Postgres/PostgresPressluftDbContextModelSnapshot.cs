@@ -123,6 +123,10 @@ namespace Pressluft.Messaging.Migrations.Postgres
                         .HasColumnType("character varying(2048)")
                         .HasColumnName("fault_address");
 
+                    b.Property<DateTime?>("GaveUpAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("gave_up_at");
+
                     b.Property<string>("Headers")
                         .HasMaxLength(64000)
                         .HasColumnType("character varying(64000)")

@@ -114,6 +114,10 @@ namespace Pressluft.Messaging.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("fault_address");
 
+                    b.Property<DateTime?>("GaveUpAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("gave_up_at");
+
                     b.Property<string>("Headers")
                         .HasMaxLength(64000)
                         .HasColumnType("TEXT")

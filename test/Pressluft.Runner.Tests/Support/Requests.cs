@@ -4,6 +4,20 @@ namespace Pressluft.Runner.Tests.Support;
 
 internal static class Requests
 {
+    /// <summary>A deploy of <paramref name="release"/> to the world's site, completed now.</summary>
+    public static MutationCompleted Mutation(AnsibleWorld world, ReleaseRef release, ReleaseRef? previous = null) => new()
+    {
+        MutationJobId = Guid.NewGuid(),
+        JobType = JobTypes.EnvDeploy,
+        SiteId = world.Site.SiteId,
+        EnvironmentId = world.Site.EnvironmentId,
+        Node = world.Site.Node,
+        EnvironmentUrl = world.Server.Url.ToString(),
+        Release = release,
+        PreviousRelease = previous,
+        CompletedAt = DateTimeOffset.UtcNow,
+    };
+
     public static HealthCheckRequested Check(AnsibleWorld world, ReleaseRef release) => new()
     {
         JobId = Guid.NewGuid(),

@@ -24,6 +24,7 @@ public sealed class ServiceWorld : IAsyncDisposable
     public const string ManagementVariable = "PRESSLUFT_TEST_RABBITMQ_MANAGEMENT";
 
     private readonly HttpClient _management;
+    private readonly int _httpPort = Ports.Free();
     private IHost? _host;
     private ServiceProvider? _ledger;
 
@@ -74,6 +75,9 @@ public sealed class ServiceWorld : IAsyncDisposable
             ["Pressluft:HealthGate:RollbackDeadline"] = "00:01:30",
             ["Pressluft:Outbox:RelayInterval"] = "00:00:00.200",
             ["Serilog:MinimumLevel:Default"] = "Warning",
+
+            // Each service a test starts listens on a port of its own.
+            ["Pressluft:Http:Url"] = $"http://127.0.0.1:{_httpPort}/",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -95,29 +99,11 @@ public sealed class ServiceWorld : IAsyncDisposable
     /// <summary>Runs a CLI verb to completion; returns exit code, standard output (the verb's tables or JSON) and standard error (logs, errors).</summary>
     public async Task<(int ExitCode, string Output, string Error)> RunCliAsync(params string[] arguments)
     {
-        using var process = StartCli(arguments, null);
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        return (process.ExitCode, await output, await error);
+        var result = await Cli.RunAsync(Settings(), arguments);
+        return (result.ExitCode, result.Output, result.Error);
     }
 
-    private Process StartCli(string[] arguments, IDictionary<string, string?>? overrides)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pressluft.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in Settings(overrides))
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start pressluft");
-    }
+    private Process StartCli(string[] arguments, IDictionary<string, string?>? overrides) => Cli.Start(arguments, Settings(overrides));
 
     public async Task StopInProcessAsync()
     {

@@ -1,0 +1,14 @@
+namespace Pressluft.Messaging.Outbox;
+
+/// <summary>
+/// A part of a message's unit of work that finishes inside its transaction: after the staged changes are written and
+/// before they commit, so it can read other transactions' committed rows under a lock (a site's status follows every
+/// one of its environments, whichever transaction changed them).
+/// </summary>
+public interface ICommitParticipant
+{
+    /// <summary>Whether this unit of work gave it anything to do (most do not, and then commit in one step).</summary>
+    bool HasWork { get; }
+
+    Task BeforeCommitAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,111 @@
+using System.Net.Sockets;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Pressluft.Sagas.Validation;
+using RabbitMQ.Client.Exceptions;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Parsing;
+
+namespace Pressluft.Runner.Hosting;
+
+/// <summary>
+/// Failures the service expects and handles are not bugs, so they are logged as one line without a stack trace: a
+/// rejected message (bad input, moved to <c>_error</c> with its reason) at Warning, each broker connection attempt
+/// that fails (MassTransit retries it) once, at Warning, with the broker's host:port and the reason, and a cancelled
+/// start or stop. Invalid options at start keep their level but lose the stack too. EF's probe of a fresh database's
+/// migration history is left out. Everything else passes through untouched.
+/// </summary>
+public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
+{
+    /// <summary>Set (through the log context) while the ledger is migrated at start.</summary>
+    public const string MigratingProperty = "LedgerMigrating";
+
+    private static readonly MessageTemplateParser Parser = new();
+
+    public void Emit(LogEvent logEvent)
+    {
+        ArgumentNullException.ThrowIfNull(logEvent);
+        if (IsMigrationProbe(logEvent))
+        {
+            return;
+        }
+
+        if (logEvent.Exception is not { } exception || Reason(exception) is not { } reason)
+        {
+            inner.Emit(logEvent);
+            return;
+        }
+
+        // MassTransit follows each failed connection attempt ("Connection Failed") with a "Retrying" line per endpoint
+        // waiting on that connection; the attempt has been said once already.
+        if (logEvent.MessageTemplate.Text.StartsWith("Retrying", StringComparison.Ordinal) && IsConnectionFailure(exception))
+        {
+            return;
+        }
+
+        var level = logEvent.Level > LogEventLevel.Warning && exception is not OptionsValidationException ? LogEventLevel.Warning : logEvent.Level;
+        var template = Parser.Parse(logEvent.MessageTemplate.Text + ": {FailureReason}");
+        // The redaction enricher has seen the properties, not the exception: the reason is redacted here.
+        var properties = logEvent.Properties.Select(p => new LogEventProperty(p.Key, p.Value))
+            .Append(new LogEventProperty("FailureReason", new ScalarValue(SecretRedactor.Redact(reason))));
+        inner.Emit(new LogEvent(logEvent.Timestamp, level, null, template, properties, logEvent.TraceId ?? default, logEvent.SpanId ?? default));
+    }
+
+    /// <summary>The one-line reason of an expected failure, or null for anything else.</summary>
+    public static string? Reason(Exception exception)
+    {
+        var chain = new List<Exception>();
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            chain.Add(current);
+        }
+
+        if (chain.OfType<RejectedMessageException>().FirstOrDefault() is { } rejected)
+        {
+            return rejected.Message;
+        }
+
+        if (exception is OptionsValidationException invalid)
+        {
+            // Bad configuration stops the service; the message names the setting, a stack trace adds nothing.
+            return string.Join("; ", invalid.Failures);
+        }
+
+        if (chain.All(e => e is OperationCanceledException))
+        {
+            // Start or stop cancelled (Ctrl+C, SIGTERM, a start timeout): what was cancelled is in the message.
+            return "cancelled";
+        }
+
+        if (!IsConnectionFailure(exception))
+        {
+            return null;
+        }
+
+        // The innermost cause says why (refused, timed out, bad credentials); MassTransit's own message names the host:port.
+        var cause = chain[^1];
+        var where = chain.OfType<RabbitMqConnectionException>().FirstOrDefault()?.Message;
+        return where is null || ReferenceEquals(cause, chain[0]) ? cause.Message : $"{where} ({Describe(cause)})";
+    }
+
+    private static bool IsMigrationProbe(LogEvent logEvent) =>
+        logEvent.Properties.ContainsKey(MigratingProperty)
+        && logEvent.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: "Microsoft.EntityFrameworkCore.Database.Command" }
+        && logEvent.MessageTemplate.Text.StartsWith("Failed executing DbCommand", StringComparison.Ordinal);
+
+    private static bool IsConnectionFailure(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is RabbitMqConnectionException or BrokerUnreachableException or ConnectFailureException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Describe(Exception cause) => cause is SocketException socket ? $"{socket.SocketErrorCode}: {socket.Message}" : cause.Message;
+}

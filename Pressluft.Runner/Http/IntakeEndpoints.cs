@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MassTransit;
+using MassTransit.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Pressluft.Contracts;
+using Pressluft.Messaging.Persistence;
+using Pressluft.Runner.Telemetry;
+using Pressluft.Sagas.Validation;
+
+namespace Pressluft.Runner.Http;
+
+/// <summary>
+/// The HTTP intake: the same plain-JSON documents a publisher sends to RabbitMQ, read with MassTransit's own JSON
+/// settings and checked by exactly the validators the bus endpoints run. A bad document is answered 400 with the
+/// reasons and changes nothing; a good one is published as a publisher would (202), and mutation-intake then takes
+/// it on to the saga.
+/// </summary>
+public static class IntakeEndpoints
+{
+    public const string MutationsPath = "/mutations";
+
+    public static void Map(IEndpointRouteBuilder app, IServiceProvider services)
+    {
+        app.MapPost(MutationsPath, (HttpRequest request, CancellationToken cancellationToken) => AcceptAsync<MutationCompleted>(services, request,
+            (_, _) => Task.FromResult<IResult?>(null), m => new { mutationJobId = m.MutationJobId, accepted = true }, cancellationToken));
+        app.MapPost("/environments/{environmentId}/reset", (string environmentId, HttpRequest request, CancellationToken cancellationToken) =>
+            Guid.TryParse(environmentId, out var id)
+                ? AcceptAsync<ResetEnvironment>(services, request, (reset, token) => RefuseResetAsync(services, id, reset, token),
+                    r => new { environmentId = r.EnvironmentId, accepted = true }, cancellationToken)
+                : Task.FromResult(Problem(StatusCodes.Status400BadRequest, [$"'{environmentId}' is not a UUID"])));
+    }
+
+    private static async Task<IResult> AcceptAsync<T>(IServiceProvider services, HttpRequest request, Func<T, CancellationToken, Task<IResult?>> refuse,
+        Func<T, object> accepted, CancellationToken cancellationToken)
+        where T : class
+    {
+        using var activity = PressluftTelemetry.Source.StartActivity($"POST {request.Path}", ActivityKind.Server);
+        T? message;
+        try
+        {
+            message = await JsonSerializer.DeserializeAsync<T>(request.Body, SystemTextJsonMessageSerializer.Options, cancellationToken);
+        }
+        catch (JsonException exception)
+        {
+            return Problem(StatusCodes.Status400BadRequest, [$"not a {typeof(T).Name} document: {exception.Message}"]);
+        }
+
+        if (message is null)
+        {
+            return Problem(StatusCodes.Status400BadRequest, [$"not a {typeof(T).Name} document: the body is empty"]);
+        }
+
+        // A scope, as a consume context has: the validators are whatever the bus endpoints resolve, whatever their lifetime.
+        await using var scope = services.CreateAsyncScope();
+        var problems = scope.ServiceProvider.GetServices<IMessageValidator<T>>().SelectMany(v => v.Validate(message)).ToList();
+        if (problems.Count > 0)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "rejected");
+            return Problem(StatusCodes.Status400BadRequest, problems);
+        }
+
+        if (await refuse(message, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
+        await services.GetRequiredService<IBus>().Publish(message, cancellationToken);
+        return Results.Json(accepted(message), statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>A reset applies to a failed environment only; anything else is refused here rather than ignored by the saga.</summary>
+    private static async Task<IResult?> RefuseResetAsync(IServiceProvider services, Guid environmentId, ResetEnvironment reset, CancellationToken cancellationToken)
+    {
+        if (reset.EnvironmentId != environmentId)
+        {
+            return Problem(StatusCodes.Status400BadRequest, [$"environmentId in the body ({reset.EnvironmentId}) is not the one in the path ({environmentId})"]);
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
+        var status = await db.Environments.AsNoTracking().Where(e => e.Id == environmentId).Select(e => e.Status).SingleOrDefaultAsync(cancellationToken);
+        return status switch
+        {
+            null => Problem(StatusCodes.Status404NotFound, [$"environment {environmentId} is not in the ledger"]),
+            EnvironmentStatuses.Failed => null,
+            _ => Problem(StatusCodes.Status409Conflict, [$"environment {environmentId} is {status}, not failed: nothing to reset"]),
+        };
+    }
+
+    private static IResult Problem(int status, IReadOnlyList<string> errors) => Results.Json(new { errors }, statusCode: status);
+}
