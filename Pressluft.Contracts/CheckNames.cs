@@ -27,6 +27,9 @@ public static class CheckOutcomes
 
     /// <summary>Not run (disabled, or an earlier check made it meaningless).</summary>
     public const string Skipped = "skipped";
+
+    /// <summary>Could not be measured: the attempt ran out of time, got no answer, or crashed. Never a failure by itself.</summary>
+    public const string Inconclusive = "inconclusive";
 }
 
 /// <summary>Verdicts of a health check job.</summary>

@@ -11,6 +11,13 @@ public sealed class AnsibleOptions
     [Required]
     public string AnsiblePlaybookPath { get; set; } = "ansible-playbook";
 
+    /// <summary>
+    /// The Python that runs <c>playbook-launcher.py</c>, which starts ansible-playbook in a process group of its own and
+    /// kills all of it when the runner goes away (name on PATH or absolute path).
+    /// </summary>
+    [Required]
+    public string PythonPath { get; set; } = "python3";
+
     /// <summary>The folder holding <c>ansible.cfg</c> and <c>playbooks/</c>; by default the copy shipped beside the binary.</summary>
     public string? AnsibleDirectory { get; set; }
 
@@ -35,7 +42,7 @@ public sealed class AnsibleOptions
     [Required]
     public string WpCliPath { get; set; } = "wp";
 
-    /// <summary>Per-check timeout in the health check playbook.</summary>
+    /// <summary>Time limit of one attempt of one check in the health check playbook (wall clock).</summary>
     [Range(1, 300)]
     public int CheckTimeoutSeconds { get; set; } = 10;
 
@@ -57,7 +64,18 @@ public sealed class AnsibleOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan WarmUpDelay { get; set; } = TimeSpan.Zero;
 
-    /// <summary>Kill health-check.yml after this long.</summary>
+    /// <summary>
+    /// How long a health check request waits for others of the same node to share its ansible-playbook run. At most
+    /// 10 ms, so a single request is not delayed noticeably; zero runs every request on its own.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:00.010")]
+    public TimeSpan CheckBatchWindow { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>At most this many environments of one node share one health check run (its forks).</summary>
+    [Range(1, 64)]
+    public int MaxEnvironmentsPerRun { get; set; } = 16;
+
+    /// <summary>Kill health-check.yml after this long; an environment not answered by then is reported timed out.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan HealthCheckPlaybookTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using CliWrap;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,44 +6,57 @@ using Pressluft.Sagas.Validation;
 namespace Pressluft.Runner.Ansible;
 
 /// <summary>
-/// Runs one playbook for one job: a private job folder (0700) with the inventory and a 0600 extra-vars file, both
-/// written by <see cref="AnsibleData"/> so Ansible takes every value as data, never as a template; ansible-playbook
-/// started with an argument list (never a shell string) and ANSIBLE_CONFIG set, the whole process tree killed at the
-/// timeout, a redacted 10 KB output tail, the result file read back, and the folder removed.
+/// Runs one playbook for one or more jobs: a private job folder (0700) with a 0600 YAML inventory (one host per job,
+/// its variables as host variables) and a 0600 extra-vars file (the variables the jobs share), both written by
+/// <see cref="AnsibleData"/> so Ansible takes every value as data, never as a template. ansible-playbook is started with
+/// an argument list (never a shell string) through <c>ansible/playbook-launcher.py</c>, which kills all of it when the
+/// runner goes away; at the timeout the launcher is told to stop (SIGINT) and, should it not, the whole process tree is
+/// killed. The <c>pressluft.gate.json_lines</c> callback prints each host's results as JSON lines, read as they come
+/// (<see cref="PlaybookProgress"/>); a redacted 10 KB output tail is kept, and the folder is removed afterwards.
 /// </summary>
 public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> options, ILogger<AnsiblePlaybookRunner> logger)
 {
+    /// <summary>The stdout callback the runner reads.</summary>
+    public const string ResultCallback = "pressluft.gate.json_lines";
+
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    public async Task<PlaybookOutcome> RunAsync(PlaybookRequest request, CancellationToken cancellationToken)
+    // How long the launcher gets to kill everything it started before the runner kills the tree itself.
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Runs <paramref name="run"/>; <paramref name="hostDone"/> hears each host's outcome once, as soon as it is known
+    /// (before this returns). Cancelling stops the run the same way the timeout does; every host is still reported.
+    /// </summary>
+    public async Task<PlaybookOutcome> RunAsync(PlaybookRun run, Action<HostOutcome>? hostDone, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(run);
         var settings = options.CurrentValue;
         var ansibleDirectory = settings.ResolveAnsibleDirectory();
-        var playbook = Path.Combine(ansibleDirectory, "playbooks", request.Playbook);
+        var playbook = Path.Combine(ansibleDirectory, "playbooks", run.Playbook);
         if (!File.Exists(playbook))
         {
-            throw new FileNotFoundException($"Playbook {request.Playbook} not found under {ansibleDirectory}/playbooks", playbook);
+            throw new FileNotFoundException($"Playbook {run.Playbook} not found under {ansibleDirectory}/playbooks", playbook);
         }
 
-        var node = request.Node;
-        var problems = new[]
+        if (run.Hosts.Count == 0 || run.Hosts.Select(h => h.JobId).Distinct().Count() != run.Hosts.Count)
         {
-            FieldRules.Hostname("node.hostname", node.Hostname), FieldRules.SshUser("node.sshUser", node.SshUser), FieldRules.Port("node.sshPort", node.SshPort),
-        }.OfType<string>().ToList();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException($"Job {request.JobId} refused: {string.Join("; ", problems)}", nameof(request));
+            throw new ArgumentException("A run needs at least one host, and each job at most once", nameof(run));
         }
 
-        var workDirectory = JobFolders.Create(settings, request.JobId);
+        foreach (var host in run.Hosts)
+        {
+            Check(host);
+        }
+
+        var jobIds = string.Join(", ", run.Hosts.Select(h => h.JobId));
+        var workDirectory = JobFolders.Create(settings, run.Hosts[0].JobId);
         try
         {
             var inventoryPath = Path.Combine(workDirectory, "inventory.yml");
             var extraVarsPath = Path.Combine(workDirectory, "extra-vars.yml");
-            var resultPath = Path.Combine(workDirectory, "result.json");
-            WritePrivateFile(inventoryPath, Inventory(request, settings));
-            var extraVars = new Dictionary<string, object?>(request.ExtraVars) { [request.ResultVariable] = resultPath };
+            WritePrivateFile(inventoryPath, Inventory(run, settings));
+            var extraVars = new Dictionary<string, object?>(run.SharedVariables);
             if (settings.Connection != "local" && !string.IsNullOrWhiteSpace(settings.SshPrivateKeyFile))
             {
                 extraVars["ansible_ssh_private_key_file"] = settings.SshPrivateKeyFile;
@@ -53,48 +64,51 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
 
             WritePrivateFile(extraVarsPath, AnsibleData.ToYaml(extraVars));
 
-            var tail = new OutputTail();
-            var command = Cli.Wrap(settings.AnsiblePlaybookPath)
-                .WithArguments(["-i", inventoryPath, "-e", "@" + extraVarsPath, playbook])
+            var progress = new PlaybookProgress(run, hostDone);
+            var command = Cli.Wrap(settings.PythonPath)
+                .WithArguments([
+                    // Isolated and without site packages: the launcher needs the standard library only.
+                    "-I", "-S", Path.Combine(ansibleDirectory, "playbook-launcher.py"),
+                    settings.AnsiblePlaybookPath, "-i", inventoryPath, "-e", "@" + extraVarsPath,
+                    "--forks", run.Hosts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), playbook,
+                ])
                 .WithWorkingDirectory(workDirectory)
                 .WithEnvironmentVariables(env => env
                     .Set("ANSIBLE_CONFIG", Path.Combine(ansibleDirectory, "ansible.cfg"))
+                    .Set("ANSIBLE_STDOUT_CALLBACK", ResultCallback)
                     .Set("ANSIBLE_LOCAL_TEMP", Path.Combine(workDirectory, "tmp"))
                     .Set("ANSIBLE_NOCOLOR", "1")
                     .Set("ANSIBLE_FORCE_COLOR", "0"))
+                // The launcher's standard input stays open, unwritten, for as long as this process lives: when it
+                // closes (this process died), the launcher kills the playbook.
+                .WithStandardInputPipe(PipeSource.Create(async (_, token) => await Task.Delay(Timeout.Infinite, token)))
                 .WithValidation(CommandResultValidation.None)
-                .WithStandardOutputPipe(PipeTarget.ToDelegate(line => Output(request, tail, line)))
-                .WithStandardErrorPipe(PipeTarget.ToDelegate(line => Output(request, tail, line)));
+                .WithStandardOutputPipe(PipeTarget.ToDelegate(line => Log(jobIds, progress.StandardOutput(line))))
+                .WithStandardErrorPipe(PipeTarget.ToDelegate(line => Log(jobIds, progress.StandardError(line))));
 
-            logger.LogInformation("Job {JobId}: running {Playbook} against {Node} (timeout {Timeout})",
-                request.JobId, request.Playbook, request.Node.Hostname, request.Timeout);
-            var stopwatch = Stopwatch.StartNew();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(request.Timeout);
+            logger.LogInformation("Jobs {JobIds}: running {Playbook} against {Node} (timeout {Timeout})",
+                jobIds, run.Playbook, string.Join(", ", run.Hosts.Select(h => h.Node.Hostname).Distinct()), run.Timeout);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            stop.CancelAfter(run.Timeout);
+            using var kill = new CancellationTokenSource();
+            await using var killLater = stop.Token.Register(() => kill.CancelAfter(StopGrace));
             int? exitCode = null;
-            var timedOut = false;
             try
             {
-                var result = await command.ExecuteAsync(timeout.Token);
+                var result = await command.ExecuteAsync(kill.Token, stop.Token);
                 exitCode = result.ExitCode;
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
-                // CliWrap has killed ansible-playbook and every process it started.
-                timedOut = true;
+                // The launcher has killed ansible-playbook and everything below it (or CliWrap the whole tree).
             }
 
-            var outcome = new PlaybookOutcome
-            {
-                ExitCode = exitCode,
-                TimedOut = timedOut,
-                OutputTail = tail.ToString(),
-                ResultJson = File.Exists(resultPath) ? await File.ReadAllTextAsync(resultPath, CancellationToken.None) : null,
-                Duration = stopwatch.Elapsed,
-            };
-            logger.Log(outcome.ErrorCode is null ? LogLevel.Information : LogLevel.Warning,
-                "Job {JobId}: {Playbook} finished in {DurationMs} ms: {Outcome}",
-                request.JobId, request.Playbook, (long)outcome.Duration.TotalMilliseconds, outcome.Describe(request.Timeout));
+            var outcome = progress.Finish(exitCode, timedOut: exitCode is null && !cancellationToken.IsCancellationRequested);
+            logger.Log(outcome.ExitCode == 0 ? LogLevel.Information : LogLevel.Warning,
+                "Jobs {JobIds}: {Playbook} finished in {DurationMs} ms: {Outcome}",
+                jobIds, run.Playbook, (long)outcome.Duration.TotalMilliseconds,
+                outcome.TimedOut ? $"killed after {run.Timeout}" : exitCode is null ? "stopped" : $"exit {exitCode}");
+            cancellationToken.ThrowIfCancellationRequested();
             return outcome;
         }
         finally
@@ -105,39 +119,54 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
             }
             catch (IOException exception)
             {
-                logger.LogWarning(exception, "Job {JobId}: could not remove {Directory}", request.JobId, workDirectory);
+                logger.LogWarning(exception, "Jobs {JobIds}: could not remove {Directory}", jobIds, workDirectory);
             }
         }
     }
 
-    private void Output(PlaybookRequest request, OutputTail tail, string line)
+    /// <summary>Refuses a host whose node values could break out of the inventory (the field rules the intake applies).</summary>
+    public static void Check(PlaybookHost host)
     {
-        var redacted = tail.Append(line);
-        logger.LogDebug("Job {JobId} | {Line}", request.JobId, redacted);
+        ArgumentNullException.ThrowIfNull(host);
+        var node = host.Node;
+        var problems = new[]
+        {
+            FieldRules.Hostname("node.hostname", node.Hostname), FieldRules.SshUser("node.sshUser", node.SshUser), FieldRules.Port("node.sshPort", node.SshPort),
+        }.OfType<string>().ToList();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException($"Job {host.JobId} refused: {string.Join("; ", problems)}", nameof(host));
+        }
     }
 
-    // One host in the [target] group. Its values pass the field rules and are written like every other variable: as data.
-    private static string Inventory(PlaybookRequest request, AnsibleOptions settings)
+    private void Log(string jobIds, string redactedLine) => logger.LogDebug("Jobs {JobIds} | {Line}", jobIds, redactedLine);
+
+    // One host per job in the [target] group, named by its job id, with the job's variables. Its values pass the field
+    // rules and are written like every other variable: as data.
+    private static string Inventory(PlaybookRun run, AnsibleOptions settings)
     {
-        var host = new Dictionary<string, object?>
+        var hosts = new Dictionary<string, object?>();
+        foreach (var job in run.Hosts)
         {
-            ["ansible_host"] = request.Node.Hostname,
-            ["ansible_port"] = request.Node.SshPort,
-            ["ansible_user"] = request.Node.SshUser,
-        };
-        if (settings.Connection == "local")
-        {
-            host["ansible_connection"] = "local";
+            var host = new Dictionary<string, object?>(job.Variables)
+            {
+                ["ansible_host"] = job.Node.Hostname,
+                ["ansible_port"] = job.Node.SshPort,
+                ["ansible_user"] = job.Node.SshUser,
+            };
+            if (settings.Connection == "local")
+            {
+                host["ansible_connection"] = "local";
+            }
+
+            hosts[job.Alias] = host;
         }
 
         return AnsibleData.ToYaml(new Dictionary<string, object?>
         {
             ["all"] = new Dictionary<string, object?>
             {
-                ["children"] = new Dictionary<string, object?>
-                {
-                    ["target"] = new Dictionary<string, object?> { ["hosts"] = new Dictionary<string, object?> { ["node"] = host } },
-                },
+                ["children"] = new Dictionary<string, object?> { ["target"] = new Dictionary<string, object?> { ["hosts"] = hosts } },
             },
         });
     }

@@ -1,39 +1,46 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pressluft.Contracts;
 using Pressluft.Runner.Ansible;
+using Pressluft.Sagas.Validation;
 
 namespace Pressluft.Runner.Consumers;
 
 /// <summary>
-/// Runs <c>health-check.yml</c> for a <see cref="HealthCheckRequested"/> and reports the verdict as a message:
-/// every check passed, a check was measured bad (<c>failed</c>), or nothing could be measured (<c>inconclusive</c>).
-/// Changes no ledger row; the saga records the answer.
+/// Runs <c>health-check.yml</c> for a <see cref="HealthCheckRequested"/> and reports the verdict as a message: every
+/// check passed, a check was measured bad (<c>failed</c>), or a check could not be measured (<c>inconclusive</c>: a
+/// time limit, no connection, a crash; never a reason to roll back on its own). Holds the environment's lock while the
+/// playbook runs; checks of several environments of one node may share a run (<see cref="HealthCheckBatcher"/>), each
+/// answered on its own. Changes no ledger row; the saga records the answer.
 /// </summary>
 public sealed class HealthCheckConsumer(
-    AnsiblePlaybookRunner runner,
+    HealthCheckBatcher checks,
+    IEnvironmentLocks locks,
     JobAdmission admission,
     IBus bus,
     IOptionsMonitor<AnsibleOptions> options,
     TimeProvider clock,
     ILogger<HealthCheckConsumer> logger) : IConsumer<HealthCheckRequested>
 {
-    private static readonly JsonSerializerOptions ResultJson = new(JsonSerializerDefaults.Web)
-    {
-        NumberHandling = JsonNumberHandling.AllowReadingFromString,
-    };
+    private static readonly JsonSerializerOptions ResultJson = new(JsonSerializerDefaults.Web);
 
     public async Task Consume(ConsumeContext<HealthCheckRequested> context)
     {
         var request = context.Message;
         var settings = options.CurrentValue;
-        var (refusal, reason) = await admission.CheckAsync(request.JobId, request.Attempt, request.ExpiresAt, JobRules.Check(request, settings), context.CancellationToken);
-        if (refusal != JobRefusal.None)
+        var problems = JobRules.Check(request, settings);
+        if (!await AdmitAsync(context, problems))
         {
-            await RefuseAsync(context, refusal, reason);
+            return;
+        }
+
+        // At most one playbook per environment, across runners: wait for one still running on it, then decide again,
+        // since the gate may have given this job up meanwhile.
+        await using var environment = await locks.AcquireAsync(request.EnvironmentId, context.CancellationToken);
+        if (environment.Waited && !await AdmitAsync(context, problems))
+        {
             return;
         }
 
@@ -53,40 +60,47 @@ public sealed class HealthCheckConsumer(
             await Task.Delay(settings.WarmUpDelay, clock, context.CancellationToken);
         }
 
-        var outcome = await runner.RunAsync(new PlaybookRequest
+        var outcome = await checks.CheckAsync(
+            new PlaybookHost { JobId = request.JobId, Node = request.Node, Variables = HealthCheckVariables.Host(request) }, context.CancellationToken);
+        if (outcome is { ExitCode: null, TimedOut: false })
         {
-            JobId = request.JobId,
-            Playbook = "health-check.yml",
-            Node = request.Node,
-            ExtraVars = Variables(request, settings),
-            ResultVariable = "health_check_result_path",
-            Timeout = settings.HealthCheckPlaybookTimeout,
-        }, context.CancellationToken);
+            // Stopped with the runner: nothing was measured, and the request goes back to the queue.
+            context.CancellationToken.ThrowIfCancellationRequested();
+        }
 
-        var checks = ReadChecks(outcome.ResultJson);
-        if (checks is { Count: > 0 } && checks.All(c => c.Outcome != CheckOutcomes.Failed))
+        var results = ReadChecks(outcome);
+        if (results is { Count: > 0 } && results.All(c => c.Outcome is CheckOutcomes.Passed or CheckOutcomes.Skipped))
         {
             await context.Publish(new HealthCheckPassed
             {
                 JobId = request.JobId,
                 Attempt = request.Attempt,
                 EnvironmentId = request.EnvironmentId,
-                Checks = checks,
+                Checks = results,
                 CompletedAt = clock.GetUtcNow(),
             });
             return;
         }
 
-        var measured = checks is { Count: > 0 };
-        var error = measured ? Failed(checks!, outcome) : Inconclusive($"No check result: {outcome.Describe(settings.HealthCheckPlaybookTimeout)}", outcome);
+        var failed = results?.Any(c => c.Outcome == CheckOutcomes.Failed) == true;
+        var error = failed ? Failed(results!, outcome)
+            : results is { Count: > 0 } ? Inconclusive("Checks could not be measured: " + Describe(results, c => c.Outcome != CheckOutcomes.Passed), results, outcome)
+            : Inconclusive($"No check result: {outcome.Describe(settings.HealthCheckPlaybookTimeout)}", [], outcome);
+        var verdict = failed ? HealthVerdicts.Failed : HealthVerdicts.Inconclusive;
         logger.LogWarning("Health check {JobId} of environment {EnvironmentId}, release {ReleaseId}: {Verdict}: {Message}",
-            request.JobId, request.EnvironmentId, request.Release.Id, measured ? HealthVerdicts.Failed : HealthVerdicts.Inconclusive, error.Message);
-        await PublishFailedAsync(context, measured ? HealthVerdicts.Failed : HealthVerdicts.Inconclusive, error);
+            request.JobId, request.EnvironmentId, request.Release.Id, verdict, error.Message);
+        await PublishFailedAsync(context, verdict, error);
     }
 
-    private async Task RefuseAsync(ConsumeContext<HealthCheckRequested> context, JobRefusal refusal, string reason)
+    private async Task<bool> AdmitAsync(ConsumeContext<HealthCheckRequested> context, IReadOnlyList<string> problems)
     {
         var request = context.Message;
+        var (refusal, reason) = await admission.CheckAsync(request.JobId, request.Attempt, request.ExpiresAt, problems, context.CancellationToken);
+        if (refusal == JobRefusal.None)
+        {
+            return true;
+        }
+
         logger.LogWarning("Health check {JobId} attempt {Attempt} of environment {EnvironmentId} not run ({Refusal}): {Reason}",
             request.JobId, request.Attempt, request.EnvironmentId, refusal, reason);
         switch (refusal)
@@ -96,9 +110,12 @@ public sealed class HealthCheckConsumer(
                     new JobError { Code = ErrorCodes.JobRejected, Message = $"Refused by the runner, nothing ran: {reason}" });
                 break;
             case JobRefusal.Expired:
-                await PublishFailedAsync(context, HealthVerdicts.Inconclusive, Inconclusive($"Not run: {reason}", null));
+                await PublishFailedAsync(context, HealthVerdicts.Inconclusive,
+                    new JobError { Code = ErrorCodes.HealthCheckInconclusive, Message = $"Not run: {reason}", Retryable = true });
                 break;
         }
+
+        return false;
     }
 
     private Task PublishFailedAsync(ConsumeContext<HealthCheckRequested> context, string verdict, JobError error) =>
@@ -112,22 +129,25 @@ public sealed class HealthCheckConsumer(
             CompletedAt = clock.GetUtcNow(),
         });
 
-    private static JobError Failed(IReadOnlyList<CheckResult> checks, PlaybookOutcome outcome) => new()
+    private static JobError Failed(IReadOnlyList<CheckResult> checks, HostOutcome outcome) => new()
     {
         Code = ErrorCodes.HealthCheckFailed,
-        Message = "Required checks failed: " + string.Join("; ", checks.Where(c => c.Outcome == CheckOutcomes.Failed).Select(c => $"{c.Check} ({c.Detail})")),
+        Message = "Required checks failed: " + Describe(checks, c => c.Outcome == CheckOutcomes.Failed),
         Details = Details(checks, outcome),
     };
 
-    private static JobError Inconclusive(string message, PlaybookOutcome? outcome) => new()
+    private static JobError Inconclusive(string message, IReadOnlyList<CheckResult> checks, HostOutcome outcome) => new()
     {
         Code = ErrorCodes.HealthCheckInconclusive,
         Message = message,
         Retryable = true,
-        Details = outcome is null ? new JobErrorDetails() : Details([], outcome),
+        Details = Details(checks, outcome),
     };
 
-    private static JobErrorDetails Details(IReadOnlyList<CheckResult> checks, PlaybookOutcome outcome) => new()
+    private static string Describe(IEnumerable<CheckResult> checks, Func<CheckResult, bool> which) =>
+        string.Join("; ", checks.Where(which).Select(c => $"{c.Check} ({c.Detail})"));
+
+    private static JobErrorDetails Details(IReadOnlyList<CheckResult> checks, HostOutcome outcome) => new()
     {
         Checks = checks,
         ExitCode = outcome.ExitCode,
@@ -135,37 +155,22 @@ public sealed class HealthCheckConsumer(
         OutputTail = outcome.OutputTail,
     };
 
-    private static Dictionary<string, object?> Variables(HealthCheckRequested request, AnsibleOptions settings)
+    // The module's own return value, as the callback printed it: node output in a detail is text, redacted like logs.
+    private static List<CheckResult>? ReadChecks(HostOutcome outcome)
     {
-        var variables = JobVariables.Common(request.JobId, request.SiteId, request.SiteSlug, request.EnvironmentId, request.EnvironmentSlug,
-            request.EnvironmentType, request.Node);
-        variables["release_path"] = request.Release.Path;
-        variables["health_check_url"] = request.EnvironmentUrl;
-        variables["wp_cli_path"] = settings.WpCliPath;
-        variables["health_check_timeout"] = settings.CheckTimeoutSeconds;
-        variables["health_check_retries"] = settings.CheckRetries;
-        variables["health_check_retry_delay"] = settings.CheckRetryDelaySeconds;
-        variables["health_check_validate_certs"] = settings.ValidateCertificates;
-        variables["health_check_fatal_markers_enabled"] = settings.FatalMarkerCheck;
-        return variables;
-    }
-
-    private static List<CheckResult>? ReadChecks(string? json)
-    {
-        if (string.IsNullOrWhiteSpace(json))
+        if (outcome.ResultOf(HealthCheckVariables.ChecksModule)?.Result is not { ValueKind: JsonValueKind.Object } result
+            || !result.TryGetProperty("checks", out var checks) || checks.ValueKind != JsonValueKind.Array)
         {
             return null;
         }
 
         try
         {
-            return JsonSerializer.Deserialize<HealthCheckResultFile>(json, ResultJson)?.Checks;
+            return checks.Deserialize<List<CheckResult>>(ResultJson)?.Select(c => c with { Detail = SecretRedactor.RedactOrNull(c.Detail) }).ToList();
         }
         catch (JsonException)
         {
             return null;
         }
     }
-
-    private sealed record HealthCheckResultFile(List<CheckResult> Checks);
 }

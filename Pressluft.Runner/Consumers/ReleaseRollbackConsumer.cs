@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,11 +7,12 @@ using Pressluft.Runner.Ansible;
 namespace Pressluft.Runner.Consumers;
 
 /// <summary>
-/// Runs <c>release-rollback.yml</c> for a <see cref="RollbackRequested"/> and reports the result as a message.
-/// Changes no ledger row; the saga records the answer.
+/// Runs <c>release-rollback.yml</c> for a <see cref="RollbackRequested"/> and reports the result as a message, holding
+/// the environment's lock while the playbook runs. Changes no ledger row; the saga records the answer.
 /// </summary>
 public sealed class ReleaseRollbackConsumer(
     AnsiblePlaybookRunner runner,
+    IEnvironmentLocks locks,
     JobAdmission admission,
     IBus bus,
     IOptionsMonitor<AnsibleOptions> options,
@@ -23,26 +23,16 @@ public sealed class ReleaseRollbackConsumer(
     {
         var request = context.Message;
         var settings = options.CurrentValue;
-
-        var (refusal, why) = await admission.CheckAsync(request.JobId, 1, request.ExpiresAt, JobRules.Check(request, settings), context.CancellationToken);
-        if (refusal != JobRefusal.None)
+        var problems = JobRules.Check(request, settings);
+        if (!await AdmitAsync(context, problems))
         {
-            logger.LogWarning("Rollback {JobId} of environment {EnvironmentId} not run ({Refusal}): {Reason}", request.JobId, request.EnvironmentId, refusal, why);
-            if (refusal != JobRefusal.GivenUp)
-            {
-                await context.Publish(new RollbackFailed
-                {
-                    JobId = request.JobId,
-                    EnvironmentId = request.EnvironmentId,
-                    Error = new JobError
-                    {
-                        Code = refusal == JobRefusal.Rejected ? ErrorCodes.JobRejected : ErrorCodes.RollbackFailed,
-                        Message = refusal == JobRefusal.Rejected ? $"Refused by the runner, nothing ran: {why}" : $"Not run: {why}",
-                    },
-                    CompletedAt = clock.GetUtcNow(),
-                });
-            }
+            return;
+        }
 
+        // At most one playbook per environment, across runners: wait for one still running on it, then decide again.
+        await using var environment = await locks.AcquireAsync(request.EnvironmentId, context.CancellationToken);
+        if (environment.Waited && !await AdmitAsync(context, problems))
+        {
             return;
         }
 
@@ -56,30 +46,16 @@ public sealed class ReleaseRollbackConsumer(
             StartedAt = clock.GetUtcNow(),
         });
 
-        var variables = JobVariables.Common(request.JobId, request.SiteId, request.SiteSlug, request.EnvironmentId, request.EnvironmentSlug,
-            request.EnvironmentType, request.Node);
-        variables["sites_root"] = settings.SitesRoot.TrimEnd('/');
-        variables["release_path"] = request.ToRelease.Path;
-        variables["rollback_from_path"] = request.FromRelease.Path;
-        // Codes and ids only: the reason sentence may quote a node's output, so it never reaches a playbook.
-        variables["rollback_reason_code"] = request.ReasonCode;
-        variables["rollback_job_id"] = request.JobId.ToString();
-        variables["rollback_mutation_job_id"] = request.MutationJobId?.ToString() ?? "";
-        variables["rollback_reload_services"] = settings.ReloadServices;
-        variables["rollback_fastcgi_cache_path"] = settings.FastCgiCachePath ?? "";
-
-        var outcome = await runner.RunAsync(new PlaybookRequest
+        var run = await runner.RunAsync(new PlaybookRun
         {
-            JobId = request.JobId,
             Playbook = "release-rollback.yml",
-            Node = request.Node,
-            ExtraVars = variables,
-            ResultVariable = "rollback_result_path",
+            Hosts = [new PlaybookHost { JobId = request.JobId, Node = request.Node, Variables = ReleaseRollbackVariables.Host(request) }],
+            SharedVariables = ReleaseRollbackVariables.Shared(settings),
             Timeout = settings.RollbackPlaybookTimeout,
-        }, context.CancellationToken);
+        }, null, context.CancellationToken);
+        var outcome = run.Hosts[0];
 
-        var (status, reason) = ReadResult(outcome.ResultJson);
-        if (outcome.ExitCode == 0 && status == "completed")
+        if (outcome is { ExitCode: 0, Status: HostStatus.Ok } && outcome.ResultOf(ReleaseRollbackVariables.SwitchModule)?.Status == "ok")
         {
             await context.Publish(new RollbackCompleted
             {
@@ -92,7 +68,9 @@ public sealed class ReleaseRollbackConsumer(
             return;
         }
 
-        var message = reason ?? $"No rollback result: {outcome.Describe(settings.RollbackPlaybookTimeout)}";
+        var message = outcome.Failure?.Text("msg") is { Length: > 0 } reason
+            ? reason
+            : $"No rollback result: {outcome.Describe(settings.RollbackPlaybookTimeout)}";
         logger.LogError("Rollback {JobId} of environment {EnvironmentId} to release {ReleaseId} failed: {Message}",
             request.JobId, request.EnvironmentId, request.ToRelease.Id, message);
         await context.Publish(new RollbackFailed
@@ -114,23 +92,31 @@ public sealed class ReleaseRollbackConsumer(
         });
     }
 
-    private static (string? Status, string? Reason) ReadResult(string? json)
+    private async Task<bool> AdmitAsync(ConsumeContext<RollbackRequested> context, IReadOnlyList<string> problems)
     {
-        if (string.IsNullOrWhiteSpace(json))
+        var request = context.Message;
+        var (refusal, why) = await admission.CheckAsync(request.JobId, 1, request.ExpiresAt, problems, context.CancellationToken);
+        if (refusal == JobRefusal.None)
         {
-            return (null, null);
+            return true;
         }
 
-        try
+        logger.LogWarning("Rollback {JobId} of environment {EnvironmentId} not run ({Refusal}): {Reason}", request.JobId, request.EnvironmentId, refusal, why);
+        if (refusal != JobRefusal.GivenUp)
         {
-            using var document = JsonDocument.Parse(json);
-            var root = document.RootElement;
-            return (root.TryGetProperty("status", out var status) ? status.GetString() : null,
-                root.TryGetProperty("reason", out var reason) ? reason.GetString() : null);
+            await context.Publish(new RollbackFailed
+            {
+                JobId = request.JobId,
+                EnvironmentId = request.EnvironmentId,
+                Error = new JobError
+                {
+                    Code = refusal == JobRefusal.Rejected ? ErrorCodes.JobRejected : ErrorCodes.RollbackFailed,
+                    Message = refusal == JobRefusal.Rejected ? $"Refused by the runner, nothing ran: {why}" : $"Not run: {why}",
+                },
+                CompletedAt = clock.GetUtcNow(),
+            });
         }
-        catch (JsonException)
-        {
-            return (null, null);
-        }
+
+        return false;
     }
 }

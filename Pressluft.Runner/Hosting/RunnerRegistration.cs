@@ -25,6 +25,10 @@ public static class RunnerRegistration
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<AnsiblePlaybookRunner>();
+        services.AddSingleton<HealthCheckBatcher>();
+        services.AddSingleton<IEnvironmentLocks>(sp => ledger.Provider == LedgerProvider.Postgres
+            ? new PostgresEnvironmentLocks(ledger.ConnectionString, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresEnvironmentLocks>>())
+            : new InProcessEnvironmentLocks());
         services.AddScoped<JobAdmission>();
         services.AddSingleton<IMessageValidator<MutationCompleted>, ReleasePathValidator>();
         return services;

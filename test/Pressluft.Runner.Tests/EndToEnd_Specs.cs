@@ -62,7 +62,7 @@ public sealed class When_a_broken_release_is_deployed_on_the_embedded_default
                 (JobTypes.HealthCheck, JobStatuses.Succeeded, (string?)null),
             }));
             Assert.That(jobs.Select(j => j.StartedAt), Has.All.Not.Null, "each job went through running");
-            Assert.That(jobs[0].ErrorJson, Does.Contain("HTTP 500").And.Contain("PLAY RECAP"));
+            Assert.That(jobs[0].ErrorJson, Does.Contain("HTTP 500").And.Contain(Consumers.HealthCheckVariables.ChecksModule));
             Assert.That(File.Exists(Path.Combine(broken.Path, ".pressluft-rolled-back")), Is.True);
         });
     }

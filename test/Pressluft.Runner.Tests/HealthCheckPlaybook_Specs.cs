@@ -60,7 +60,8 @@ public sealed class When_ansible_checks_a_release_that_answers_500
             Assert.That(http.Attempts, Is.EqualTo(2), "a check is retried once before it fails");
             Assert.That(failed.Error.Details.Checks.Where(c => c.Check != CheckNames.Http).Select(c => c.Outcome), Has.All.EqualTo(CheckOutcomes.Passed));
             Assert.That(failed.Error.Details.ExitCode, Is.EqualTo(2));
-            Assert.That(failed.Error.Details.OutputTail, Does.Contain("PLAY RECAP"));
+            Assert.That(failed.Error.Details.OutputTail, Does.Contain("\"event\": \"result\"").And.Contain(HealthCheckVariables.ChecksModule),
+                "the host's result line is in the output tail");
             Assert.That(failed.Error.Details.OutputTail!.Length, Is.LessThanOrEqualTo(10 * 1024));
         });
     }

@@ -22,26 +22,12 @@ public sealed class When_a_playbook_hangs
         var seconds = Random.Shared.Next(700, 900);
         File.WriteAllText(Path.Combine(release.Path, ".wp-hang"), seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await using var provider = await world.StartHarnessAsync(_ => { }, new Dictionary<string, string?> { ["Pressluft:Ansible:CheckTimeoutSeconds"] = "300" });
-        var runner = provider.GetRequiredService<AnsiblePlaybookRunner>();
         var tempBefore = JobDirectories();
+        var variables = PlaybookRuns.HealthCheckVariables(world, release.Path);
+        variables["health_check_timeout"] = 300;
 
         var stopwatch = Stopwatch.StartNew();
-        var outcome = await runner.RunAsync(new PlaybookRequest
-        {
-            JobId = Guid.NewGuid(),
-            Playbook = "health-check.yml",
-            Node = world.Site.Node,
-            ExtraVars = new Dictionary<string, object?>
-            {
-                ["release_path"] = release.Path,
-                ["health_check_url"] = world.Server.Url.ToString(),
-                ["wp_cli_path"] = world.WpCliPath,
-                ["health_check_timeout"] = 300,
-                ["health_check_retry_delay"] = 0,
-            },
-            ResultVariable = "health_check_result_path",
-            Timeout = TimeSpan.FromSeconds(4),
-        }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        var outcome = await PlaybookRuns.HealthCheckAsync(provider, world, variables, TimeSpan.FromSeconds(4));
         stopwatch.Stop();
 
         Assert.Multiple(async () =>
@@ -125,15 +111,12 @@ public sealed class When_a_node_name_could_inject_into_the_inventory
         await using var provider = await world.StartHarnessAsync(_ => { });
         var runner = provider.GetRequiredService<AnsiblePlaybookRunner>();
 
-        var run = () => runner.RunAsync(new PlaybookRequest
+        var run = () => runner.RunAsync(new PlaybookRun
         {
-            JobId = Guid.NewGuid(),
             Playbook = "health-check.yml",
-            Node = world.Site.Node with { Hostname = hostname },
-            ExtraVars = new Dictionary<string, object?>(),
-            ResultVariable = "health_check_result_path",
+            Hosts = [new PlaybookHost { JobId = Guid.NewGuid(), Node = world.Site.Node with { Hostname = hostname }, Variables = new Dictionary<string, object?>() }],
             Timeout = TimeSpan.FromSeconds(30),
-        }, CancellationToken.None);
+        }, null, CancellationToken.None);
 
         Assert.That(run, Throws.ArgumentException.With.Message.Contains("is not a host name"));
     }

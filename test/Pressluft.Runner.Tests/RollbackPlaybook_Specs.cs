@@ -1,6 +1,7 @@
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Contracts;
+using Pressluft.Runner.Ansible;
 using Pressluft.Runner.Consumers;
 using Pressluft.Runner.Tests.Support;
 
@@ -134,7 +135,8 @@ public sealed class When_a_rollback_target_is_not_a_release_of_the_site
         {
             Assert.That(outcome.ExitCode, Is.EqualTo(2));
             Assert.That(outcome.ErrorCode, Is.EqualTo(ErrorCodes.AnsibleHostFailed));
-            Assert.That(outcome.ResultJson, Does.Contain("\"failed\"").And.Contain("is not a release directory of site"));
+            Assert.That(outcome.Status, Is.EqualTo(HostStatus.Failed));
+            Assert.That(outcome.Failure?.Text("msg"), Does.Contain("is not a release directory of site"));
             Assert.That(world.Site.CurrentTarget, Is.EqualTo(broken.Path));
             Assert.That(File.Exists(Path.Combine(broken.Path, ".pressluft-rolled-back")), Is.False);
         });

@@ -217,6 +217,37 @@ public sealed class When_a_tenant_site_prints_a_template
 }
 
 /// <summary>
+/// A site that answers with something that is not HTTP: the health check quotes the broken status line in the check's
+/// detail (a measurement, and a wrong one). The quote is text; it never runs.
+/// </summary>
+public sealed class When_a_site_answers_a_status_line_holding_a_template
+{
+    [Test]
+    public async Task Should_quote_it_in_the_detail_as_data()
+    {
+        await using var world = AnsibleWorld.Create();
+        var release = world.Site.AddRelease("r1");
+        world.Site.MakeCurrent(release);
+        var markers = new TemplatePayload(world.Root);
+        await using var site = new Support.RawHttpServer([$"HTTP/1.1 2{markers.Text}", ""], TimeSpan.FromMilliseconds(10), repeatLast: false);
+        await using var provider = await world.StartHarnessAsync(_ => { });
+        var variables = PlaybookRuns.HealthCheckVariables(world, release.Path);
+        variables["health_check_url"] = site.Url.ToString();
+
+        var outcome = await PlaybookRuns.HealthCheckAsync(provider, world, variables);
+
+        var http = outcome.ResultOf(Consumers.HealthCheckVariables.ChecksModule)!.Result.GetProperty("checks").EnumerateArray()
+            .Single(c => c.GetProperty("check").GetString() == CheckNames.Http);
+        Assert.Multiple(() =>
+        {
+            Assert.That(http.GetProperty("outcome").GetString(), Is.EqualTo(CheckOutcomes.Failed));
+            Assert.That(http.GetProperty("detail").GetString(), Does.Contain("not an HTTP answer").And.Contain("lookup('pipe'"));
+            markers.AssertNoneCreated();
+        });
+    }
+}
+
+/// <summary>
 /// Jinja2 in both forms (an expression and a statement), each creating its own marker file when rendered.
 /// </summary>
 internal sealed class TemplatePayload(string directory)

@@ -1,11 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Runner.Ansible;
+using Pressluft.Runner.Consumers;
 
 namespace Pressluft.Runner.Tests.Support;
 
 /// <summary>
 /// Runs the real playbooks straight through <see cref="AnsiblePlaybookRunner"/>, past the consumers and their field
-/// rules, with the variables the consumers pass (any of them replaced): what a playbook does with a value the rules
+/// rules, with the variables the consumers pass (any of them replaced), split as the consumers split them: the job's
+/// own values as inventory host variables, the configuration as extra-vars. What a playbook does with a value the rules
 /// would have refused.
 /// </summary>
 internal static class PlaybookRuns
@@ -50,24 +52,35 @@ internal static class PlaybookRuns
         ["rollback_fastcgi_cache_path"] = "",
     };
 
-    public static Task<PlaybookOutcome> HealthCheckAsync(IServiceProvider provider, AnsibleWorld world, IReadOnlyDictionary<string, object?> variables) =>
-        RunAsync(provider, world, "health-check.yml", "health_check_result_path", variables);
+    public static Task<HostOutcome> HealthCheckAsync(IServiceProvider provider, AnsibleWorld world, IReadOnlyDictionary<string, object?> variables,
+        TimeSpan? timeout = null) =>
+        RunAsync(provider, world, "health-check.yml", Consumers.HealthCheckVariables.SharedNames, variables, Consumers.HealthCheckVariables.ChecksModule, timeout);
 
-    public static Task<PlaybookOutcome> RollbackAsync(AnsibleWorld world, IServiceProvider provider, string fromPath, string toPath) =>
-        RunAsync(provider, world, "release-rollback.yml", "rollback_result_path", RollbackVariables(world, fromPath, toPath));
+    public static Task<HostOutcome> RollbackAsync(AnsibleWorld world, IServiceProvider provider, string fromPath, string toPath) =>
+        RollbackAsync(provider, world, RollbackVariables(world, fromPath, toPath));
 
-    public static Task<PlaybookOutcome> RollbackAsync(IServiceProvider provider, AnsibleWorld world, IReadOnlyDictionary<string, object?> variables) =>
-        RunAsync(provider, world, "release-rollback.yml", "rollback_result_path", variables);
+    public static Task<HostOutcome> RollbackAsync(IServiceProvider provider, AnsibleWorld world, IReadOnlyDictionary<string, object?> variables) =>
+        RunAsync(provider, world, "release-rollback.yml", ReleaseRollbackVariables.SharedNames, variables, null, null);
 
-    private static Task<PlaybookOutcome> RunAsync(IServiceProvider provider, AnsibleWorld world, string playbook, string resultVariable,
-        IReadOnlyDictionary<string, object?> variables) =>
-        provider.GetRequiredService<AnsiblePlaybookRunner>().RunAsync(new PlaybookRequest
+    private static async Task<HostOutcome> RunAsync(IServiceProvider provider, AnsibleWorld world, string playbook, IReadOnlySet<string> shared,
+        IReadOnlyDictionary<string, object?> variables, string? finalAction, TimeSpan? timeout)
+    {
+        var outcome = await provider.GetRequiredService<AnsiblePlaybookRunner>().RunAsync(new PlaybookRun
         {
-            JobId = Guid.NewGuid(),
             Playbook = playbook,
-            Node = world.Site.Node,
-            ExtraVars = variables,
-            ResultVariable = resultVariable,
-            Timeout = TimeSpan.FromSeconds(60),
-        }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(90));
+            Hosts =
+            [
+                new PlaybookHost
+                {
+                    JobId = Guid.NewGuid(),
+                    Node = world.Site.Node,
+                    Variables = variables.Where(v => !shared.Contains(v.Key)).ToDictionary(v => v.Key, v => v.Value),
+                },
+            ],
+            SharedVariables = variables.Where(v => shared.Contains(v.Key)).ToDictionary(v => v.Key, v => v.Value),
+            Timeout = timeout ?? TimeSpan.FromSeconds(60),
+            FinalAction = finalAction,
+        }, null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(90));
+        return outcome.Hosts.Single();
+    }
 }

@@ -1,0 +1,300 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Part of the Pressluft release gate; see docs/ansible-execution.md and docs/health-checks.md.
+
+DOCUMENTATION = r"""
+module: health_checks
+short_description: Checks the live release of a WordPress environment
+description:
+  - Runs the release gate's required checks in one module run, so one playbook task measures a release, and
+    reports each check as C(passed), C(failed) (measured and wrong) or C(inconclusive) (could not be measured).
+  - C(http) requests I(url) and passes on status 200. C(wp_core_installed) runs C(wp core is-installed) and
+    C(db_connectivity) runs C(wp db query "SELECT 1"), both with C(--path=<release_path>) as argument lists, never
+    through a shell. With I(fatal_markers), C(fatal_markers) fails when the page holds one of them.
+  - Every attempt has its own time limit of I(timeout) seconds, wall clock, however the other side dribbles its
+    answer; a check that did not pass is tried again up to I(retries) times after I(retry_delay) seconds. The two
+    WP-CLI checks run beside the HTTP check, so the module takes about as long as its slowest check.
+  - A check passes when an attempt passed, fails when an attempt measured something wrong (an HTTP status other
+    than 200, a WP-CLI exit code other than 0), and is inconclusive otherwise (time limit, no connection, WP-CLI
+    could not start or was killed by a signal).
+  - The task fails when a check did not pass; C(checks) is returned either way.
+version_added: 1.0.0
+author: Pressluft
+options:
+  url:
+    description: The environment's URL (http or https).
+    type: str
+    required: true
+  release_path:
+    description: The release directory WP-CLI runs in (C(--path)).
+    type: str
+    required: true
+  wp_cli:
+    description: The WP-CLI executable.
+    type: str
+    default: wp
+  timeout:
+    description: Time limit of one attempt, in seconds.
+    type: int
+    default: 10
+  retries:
+    description: Further attempts of a check that did not pass.
+    type: int
+    default: 1
+  retry_delay:
+    description: Pause before another attempt, in seconds.
+    type: float
+    default: 1
+  validate_certs:
+    description: Whether to verify the TLS certificate of an https URL.
+    type: bool
+    default: true
+  fatal_markers:
+    description: Texts that must not appear in the page; no C(fatal_markers) check when empty.
+    type: list
+    elements: str
+    default: []
+"""
+
+EXAMPLES = r"""
+- name: Check the live release
+  pressluft.gate.health_checks:
+    url: https://shop.example.net/
+    release_path: /var/www/sites/3f6c.../releases/r42
+"""
+
+RETURN = r"""
+checks:
+  description: One entry per check.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    check: {description: "C(http), C(wp_core_installed), C(db_connectivity) or C(fatal_markers).", type: str}
+    outcome: {description: "C(passed), C(failed) or C(inconclusive).", type: str}
+    detail: {description: What was seen (short); may quote the node's output, which is data, never a template., type: str}
+    attempts: {description: How many attempts ran., type: int}
+    durationMs: {description: Time spent on the check, all attempts and pauses together., type: int}
+"""
+
+import http.client as http_client
+import os
+import signal
+import subprocess
+import threading
+import time
+from urllib.error import HTTPError, URLError
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.urls import open_url
+
+PASSED = "passed"
+FAILED = "failed"
+INCONCLUSIVE = "inconclusive"
+
+DETAIL_LIMIT = 300
+BODY_LIMIT = 1024 * 1024
+
+
+class AttemptTimedOut(Exception):
+    """Raised in the main thread when an attempt's wall-clock limit passes."""
+
+
+def _raise_timed_out(signum, frame):
+    raise AttemptTimedOut()
+
+
+class WallClockLimit(object):
+    """Interrupts the main thread after `seconds` (SIGALRM), even inside a blocking read that keeps receiving a
+    byte now and then, which a socket timeout alone never ends."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.previous = None
+
+    def __enter__(self):
+        self.previous = signal.signal(signal.SIGALRM, _raise_timed_out)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc_info):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous)
+        return False
+
+
+def _short(text):
+    text = to_text(text, errors="surrogate_or_replace").strip()
+    return text if len(text) <= DETAIL_LIMIT else text[:DETAIL_LIMIT - 3] + "..."
+
+
+def _read_body(response, wanted):
+    if not wanted or response is None:
+        return None
+    try:
+        return to_text(response.read(BODY_LIMIT), errors="surrogate_or_replace")
+    except (OSError, http_client.HTTPException):
+        return ""
+
+
+def http_attempt(url, timeout, validate_certs, want_body):
+    """One GET under a wall-clock limit: (outcome, detail, body or None)."""
+    try:
+        with WallClockLimit(timeout):
+            try:
+                response = open_url(url, method="GET", timeout=timeout, validate_certs=validate_certs,
+                                    follow_redirects="safe", http_agent="pressluft-health-check")
+                status = response.getcode()
+                body = _read_body(response, want_body)
+                response.close()
+            except HTTPError as error:
+                # A status other than 2xx: an answer, so a measurement.
+                status = error.code
+                body = _read_body(error, want_body)
+                error.close()
+        return (PASSED if status == 200 else FAILED), "HTTP %d" % status, body
+    except AttemptTimedOut:
+        return INCONCLUSIVE, "no complete answer within %d s" % timeout, None
+    except http_client.RemoteDisconnected:
+        return INCONCLUSIVE, "the server closed the connection without answering", None
+    except http_client.HTTPException as error:
+        # The server answered, but not with HTTP: a measurement, and a wrong one.
+        return FAILED, "not an HTTP answer: %s" % _short(repr(error)), None
+    except (URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        return INCONCLUSIVE, "no answer: %s" % _short(str(reason)), None
+
+
+def _kill_group(process):
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    process.wait()
+
+
+def command_attempt(argv, timeout):
+    """One WP-CLI run under a wall-clock limit: (outcome, detail). The command gets a process group of its own, so
+    the whole group (PHP and anything it started) is killed at the limit."""
+    try:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   close_fds=True, start_new_session=True)
+    except OSError as error:
+        return INCONCLUSIVE, "could not start %s: %s" % (_short(argv[0]), _short(error.strerror or str(error)))
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        for stream in (process.stdout, process.stderr):
+            stream.close()
+        return INCONCLUSIVE, "did not finish within %d s" % timeout
+    if process.returncode < 0:
+        return INCONCLUSIVE, "killed by signal %d" % -process.returncode
+    if process.returncode == 0:
+        return PASSED, "exit 0"
+    said = stderr.strip() or stdout.strip()
+    return FAILED, "exit %d: %s" % (process.returncode, _short(said))
+
+
+def run_check(name, attempt, retries, retry_delay):
+    """Runs attempts until one passes or none is left; `attempt` returns (outcome, detail, extra)."""
+    started = time.monotonic()
+    outcomes = []
+    details = []
+    extra = None
+    for number in range(1, retries + 2):
+        outcome, detail, extra = attempt()
+        outcomes.append(outcome)
+        if not details or details[-1] != detail:
+            details.append(detail)
+        if outcome == PASSED or number > retries:
+            break
+        time.sleep(retry_delay)
+    if PASSED in outcomes:
+        final = PASSED
+    elif FAILED in outcomes:
+        final = FAILED
+    else:
+        final = INCONCLUSIVE
+    return {
+        "check": name,
+        "outcome": final,
+        "detail": _short(", then ".join(details)) if final != PASSED else details[-1],
+        "attempts": len(outcomes),
+        "durationMs": int((time.monotonic() - started) * 1000),
+    }, extra
+
+
+def fatal_marker_check(markers, body):
+    if body is None:
+        return {"check": "fatal_markers", "outcome": INCONCLUSIVE, "detail": "no page to read", "attempts": 1, "durationMs": 0}
+    found = [marker for marker in markers if marker in body]
+    return {
+        "check": "fatal_markers",
+        "outcome": FAILED if found else PASSED,
+        "detail": _short("found: " + ", ".join(found)) if found else "none found",
+        "attempts": 1,
+        "durationMs": 0,
+    }
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            url=dict(type="str", required=True),
+            release_path=dict(type="str", required=True),
+            wp_cli=dict(type="str", default="wp"),
+            timeout=dict(type="int", default=10),
+            retries=dict(type="int", default=1),
+            retry_delay=dict(type="float", default=1),
+            validate_certs=dict(type="bool", default=True),
+            fatal_markers=dict(type="list", elements="str", default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    url = params["url"]
+    if not (url.startswith("http://") or url.startswith("https://")):
+        module.fail_json(msg="url must be an http or https URL")
+    if not params["release_path"].startswith("/"):
+        module.fail_json(msg="release_path must be an absolute path")
+    if not 1 <= params["timeout"] <= 3600 or not 0 <= params["retries"] <= 10 or not 0 <= params["retry_delay"] <= 600:
+        module.fail_json(msg="timeout must be 1-3600 s, retries 0-10 and retry_delay 0-600 s")
+
+    timeout, retries, delay = params["timeout"], params["retries"], params["retry_delay"]
+    path_argument = "--path=" + params["release_path"]
+    wp_checks = [
+        ("wp_core_installed", [params["wp_cli"], "core", "is-installed", path_argument]),
+        ("db_connectivity", [params["wp_cli"], "db", "query", "SELECT 1", path_argument]),
+    ]
+    results = {}
+
+    def run_wp_check(name, argv):
+        try:
+            results[name], _ = run_check(name, lambda: command_attempt(argv, timeout) + (None,), retries, delay)
+        except Exception as error:  # pylint: disable=broad-except
+            # Whatever went wrong here measured nothing: the check is inconclusive, never failed.
+            results[name] = {"check": name, "outcome": INCONCLUSIVE, "detail": _short("crashed: %r" % error), "attempts": 0, "durationMs": 0}
+
+    # WP-CLI checks in threads beside the HTTP check; the HTTP check stays in the main thread, where SIGALRM lands.
+    threads = [threading.Thread(target=run_wp_check, args=check) for check in wp_checks]
+    for thread in threads:
+        thread.start()
+    markers = params["fatal_markers"]
+    http, body = run_check("http", lambda: http_attempt(url, timeout, params["validate_certs"], bool(markers)), retries, delay)
+    for thread in threads:
+        thread.join()
+
+    checks = [http] + [results[name] for name, _ in wp_checks]
+    if markers:
+        checks.append(fatal_marker_check(markers, body))
+    not_passed = [check for check in checks if check["outcome"] != PASSED]
+    if not_passed:
+        module.fail_json(msg="Health check did not pass: " + ", ".join("%s %s" % (c["check"], c["outcome"]) for c in not_passed),
+                         changed=False, checks=checks)
+    module.exit_json(changed=False, checks=checks)
+
+
+if __name__ == "__main__":
+    main()

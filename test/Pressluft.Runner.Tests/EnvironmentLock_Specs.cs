@@ -1,0 +1,165 @@
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Pressluft.Contracts;
+using Pressluft.Messaging.Persistence;
+using Pressluft.Runner.Ansible;
+using Pressluft.Runner.Consumers;
+using Pressluft.Runner.Tests.Support;
+using Pressluft.Testing;
+
+namespace Pressluft.Runner.Tests;
+
+// At most one playbook acts on an environment at a time, across runners and restarts (issue 9).
+
+public sealed class When_two_checks_of_one_environment_race_on_the_embedded_default
+{
+    [Test]
+    public async Task Should_run_their_playbooks_one_after_the_other()
+    {
+        await using var world = AnsibleWorld.Create();
+        var release = world.Site.AddRelease("r1");
+        world.Site.MakeCurrent(release);
+        await using var provider = await world.StartHarnessAsync(
+            x => x.AddConsumer<HealthCheckConsumer>().Endpoint(e => e.ConcurrentMessageLimit = 4),
+            new Dictionary<string, string?> { ["Pressluft:Ansible:WpCliPath"] = ScriptedWpCli.Exclusive(world.Root) });
+        var harness = provider.GetRequiredService<ITestHarness>();
+        var first = Requests.Check(world, release);
+        var second = Requests.Check(world, release);
+
+        await Task.WhenAll(harness.Bus.Publish(first), harness.Bus.Publish(second));
+
+        Assert.That(await harness.Published.Any<HealthCheckPassed>(x => x.Context.Message.JobId == first.JobId), Is.True, "the first check got no answer");
+        Assert.That(await harness.Published.Any<HealthCheckPassed>(x => x.Context.Message.JobId == second.JobId), Is.True, "the second check got no answer");
+        Assert.Multiple(() =>
+        {
+            Assert.That(provider.GetRequiredService<IEnvironmentLocks>(), Is.TypeOf<InProcessEnvironmentLocks>());
+            Assert.That(File.Exists(Path.Combine(release.Path, ".overlap")), Is.False, "two playbooks worked on the environment at once");
+        });
+    }
+}
+
+public sealed class When_two_runners_race_on_one_environment_with_postgresql
+{
+    [Test]
+    public async Task Should_let_only_one_playbook_act_at_a_time()
+    {
+        await using var world = AnsibleWorld.Create();
+        var release = world.Site.AddRelease("r1");
+        world.Site.MakeCurrent(release);
+        await using var database = await TestDatabase.CreateAsync(LedgerProvider.Postgres);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Pressluft:Ledger:Provider"] = "Postgres",
+            ["Pressluft:Ledger:ConnectionString"] = database.Options.ConnectionString,
+            ["Pressluft:Ansible:WpCliPath"] = ScriptedWpCli.Exclusive(world.Root),
+        };
+        // Two runners: each its own bus and services, sharing only the ledger's PostgreSQL.
+        await using var runnerA = await world.StartHarnessAsync(x => x.AddConsumer<HealthCheckConsumer>(), settings);
+        await using var runnerB = await world.StartHarnessAsync(x => x.AddConsumer<HealthCheckConsumer>(), settings);
+        var harnessA = runnerA.GetRequiredService<ITestHarness>();
+        var harnessB = runnerB.GetRequiredService<ITestHarness>();
+        var first = Requests.Check(world, release);
+        var second = Requests.Check(world, release);
+
+        await Task.WhenAll(harnessA.Bus.Publish(first), harnessB.Bus.Publish(second));
+
+        Assert.That(await harnessA.Published.Any<HealthCheckPassed>(x => x.Context.Message.JobId == first.JobId), Is.True, "runner A got no answer");
+        Assert.That(await harnessB.Published.Any<HealthCheckPassed>(x => x.Context.Message.JobId == second.JobId), Is.True, "runner B got no answer");
+        Assert.Multiple(() =>
+        {
+            Assert.That(runnerA.GetRequiredService<IEnvironmentLocks>(), Is.TypeOf<PostgresEnvironmentLocks>());
+            Assert.That(File.Exists(Path.Combine(release.Path, ".overlap")), Is.False, "two runners' playbooks worked on the environment at once");
+        });
+    }
+}
+
+public sealed class The_postgresql_environment_lock
+{
+    [Test]
+    public async Task Should_make_another_runner_wait_until_it_is_released()
+    {
+        await using var database = await TestDatabase.CreateAsync(LedgerProvider.Postgres);
+        var runnerA = Locks(database);
+        var runnerB = Locks(database);
+        var environment = Guid.NewGuid();
+
+        var held = await runnerA.AcquireAsync(environment, CancellationToken.None);
+        var waiting = runnerB.AcquireAsync(environment, CancellationToken.None);
+        Assert.That(await WaitersAsync(database, within: TimeSpan.FromSeconds(30)), Is.EqualTo(1), "runner B does not wait in PostgreSQL");
+        await using var other = await runnerB.AcquireAsync(Guid.NewGuid(), CancellationToken.None);
+        Assert.That(waiting.IsCompleted, Is.False, "runner B took an environment runner A holds");
+
+        await held.DisposeAsync();
+        await using var taken = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(held.Waited, Is.False);
+            Assert.That(other.Waited, Is.False, "another environment was held up");
+            Assert.That(taken.Waited, Is.True);
+        });
+    }
+
+    [Test]
+    public async Task Should_be_freed_when_the_holders_connection_drops()
+    {
+        await using var database = await TestDatabase.CreateAsync(LedgerProvider.Postgres);
+        var environment = Guid.NewGuid();
+        var held = await Locks(database).AcquireAsync(environment, CancellationToken.None);
+
+        // What PostgreSQL sees when a runner dies: its session ends.
+        await using (var admin = new NpgsqlConnection(database.Options.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var terminate = new NpgsqlCommand(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::bigint = @class", admin);
+            terminate.Parameters.AddWithValue("class", (long)PostgresEnvironmentLocks.LockClass);
+            await terminate.ExecuteNonQueryAsync();
+        }
+
+        await using var taken = await Locks(database).AcquireAsync(environment, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.DoesNotThrowAsync(async () => await held.DisposeAsync(), "releasing a lock whose connection is gone");
+    }
+
+    [Test]
+    public async Task Should_stop_waiting_when_cancelled()
+    {
+        await using var database = await TestDatabase.CreateAsync(LedgerProvider.Postgres);
+        var environment = Guid.NewGuid();
+        await using var held = await Locks(database).AcquireAsync(environment, CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+
+        var waiting = Locks(database).AcquireAsync(environment, cancel.Token);
+        Assert.That(await WaitersAsync(database, within: TimeSpan.FromSeconds(30)), Is.EqualTo(1));
+        await cancel.CancelAsync();
+
+        Assert.That(async () => await waiting.WaitAsync(TimeSpan.FromSeconds(30)), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(await WaitersAsync(database, within: TimeSpan.Zero), Is.Zero, "the cancelled wait is still queued in PostgreSQL");
+    }
+
+    private static PostgresEnvironmentLocks Locks(TestDatabase database) =>
+        new(database.Options.ConnectionString, NullLogger<PostgresEnvironmentLocks>.Instance);
+
+    // How many sessions wait for an environment lock; polled until one does, or the time is up.
+    private static async Task<long> WaitersAsync(TestDatabase database, TimeSpan within)
+    {
+        await using var connection = new NpgsqlConnection(database.Options.ConnectionString);
+        await connection.OpenAsync();
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            await using var count = new NpgsqlCommand(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid::bigint = @class", connection);
+            count.Parameters.AddWithValue("class", (long)PostgresEnvironmentLocks.LockClass);
+            var waiters = (long)(await count.ExecuteScalarAsync())!;
+            if (waiters > 0 || DateTime.UtcNow >= deadline)
+            {
+                return waiters;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}

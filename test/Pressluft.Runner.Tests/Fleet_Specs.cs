@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pressluft.Contracts;
+using Pressluft.Runner.Ansible;
+using Pressluft.Runner.Consumers;
+using Pressluft.Runner.Tests.Support;
+using Pressluft.Testing;
+
+namespace Pressluft.Runner.Tests;
+
+// A fleet-wide update checks many environments of one node at once (issue 10): they may share one ansible-playbook run,
+// while each keeps its own verdict, timeout and answer, and a hung site holds no other's verdict.
+
+public sealed class When_five_environments_of_one_node_share_a_run
+{
+    [Test]
+    public async Task Should_report_each_as_it_finishes_and_time_out_only_the_hung_one()
+    {
+        await using var world = AnsibleWorld.Create();
+        var releases = Enumerable.Range(1, 5).Select(i => world.Site.AddRelease($"e{i}")).ToList();
+        world.Site.MakeCurrent(releases[0]);
+        var seconds = Random.Shared.Next(700, 900);
+        File.WriteAllText(Path.Combine(releases[4].Path, ".wp-hang"), seconds.ToString(CultureInfo.InvariantCulture));
+        await using var provider = await world.StartHarnessAsync(_ => { });
+        var hosts = releases.Select(r =>
+        {
+            var variables = PlaybookRuns.HealthCheckVariables(world, r.Path);
+            return new PlaybookHost
+            {
+                JobId = Guid.NewGuid(),
+                Node = world.Site.Node,
+                Variables = variables.Where(v => !HealthCheckVariables.SharedNames.Contains(v.Key)).ToDictionary(v => v.Key, v => v.Value),
+            };
+        }).ToList();
+        var shared = new Dictionary<string, object?>(HealthCheckVariables.Shared(new AnsibleOptions { WpCliPath = world.WpCliPath, CheckTimeoutSeconds = 300 }));
+        var reported = new ConcurrentQueue<HostOutcome>();
+
+        var run = await provider.GetRequiredService<AnsiblePlaybookRunner>().RunAsync(new PlaybookRun
+        {
+            Playbook = "health-check.yml",
+            Hosts = hosts,
+            SharedVariables = shared,
+            Timeout = TimeSpan.FromSeconds(8),
+            FinalAction = HealthCheckVariables.ChecksModule,
+        }, reported.Enqueue, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(90));
+
+        var order = reported.ToList();
+        var hung = hosts[4].JobId;
+        Assert.Multiple(async () =>
+        {
+            Assert.That(order.Select(o => o.JobId), Is.EquivalentTo(hosts.Select(h => h.JobId)), "each environment is reported exactly once");
+            Assert.That(order.Last().JobId, Is.EqualTo(hung), "the hung environment held another's outcome");
+            foreach (var healthy in order.Where(o => o.JobId != hung))
+            {
+                Assert.That(healthy.Streamed, Is.True, "a healthy environment waited for the run to end");
+                Assert.That(healthy.Status, Is.EqualTo(HostStatus.Ok));
+                Assert.That(healthy.ResultOf(HealthCheckVariables.ChecksModule)?.Result.GetProperty("checks").GetArrayLength(), Is.EqualTo(3));
+            }
+
+            var timedOut = order.Single(o => o.JobId == hung);
+            Assert.That(timedOut.TimedOut, Is.True);
+            Assert.That(timedOut.ErrorCode, Is.EqualTo(ErrorCodes.AnsibleTimeout));
+            Assert.That(run.Hosts.Select(h => h.JobId), Is.EqualTo(hosts.Select(h => h.JobId)));
+            Assert.That(await Processes.NoneLeftAsync(pid => Processes.CommandLineStartsWith(pid, "sleep", seconds.ToString(CultureInfo.InvariantCulture)),
+                TimeSpan.FromSeconds(10)), Is.True, "the hung command outlived the run");
+        });
+    }
+}
+
+public sealed class When_checks_of_one_node_arrive_together
+{
+    [Test]
+    public async Task Should_run_them_in_one_playbook_run_and_answer_each()
+    {
+        await using var world = AnsibleWorld.Create();
+        var releases = Enumerable.Range(1, 3).Select(i => world.Site.AddRelease($"e{i}")).ToList();
+        world.Site.MakeCurrent(releases[0]);
+        var logs = new CapturedLogs();
+        await using var provider = await world.StartHarnessAsync(_ => { }, new Dictionary<string, string?>
+        {
+            ["Pressluft:Ansible:MaxEnvironmentsPerRun"] = "3",
+        }, services => services.AddLogging(b => b.AddProvider(logs)));
+        // A clock whose batch window never ends: the group starts when it is full, whatever the machine's load.
+        var batcher = new HealthCheckBatcher(provider.GetRequiredService<AnsiblePlaybookRunner>(), provider.GetRequiredService<IOptionsMonitor<AnsibleOptions>>(),
+            new StoppedClock(), provider.GetRequiredService<ILogger<HealthCheckBatcher>>());
+        var requests = releases.Select(r => Requests.Check(world, r)).ToList();
+
+        var outcomes = await Task.WhenAll(requests.Select(r => batcher.CheckAsync(
+            new PlaybookHost { JobId = r.JobId, Node = r.Node, Variables = HealthCheckVariables.Host(r) }, CancellationToken.None))).WaitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcomes.Select(o => o.JobId), Is.EqualTo(requests.Select(r => r.JobId)), "an answer reached the wrong request");
+            Assert.That(outcomes.Select(o => o.Status), Has.All.EqualTo(HostStatus.Ok));
+            Assert.That(logs.At(LogLevel.Information), Has.One.Contains("Checking 3 environments of node localhost in one run"));
+            Assert.That(logs.At(LogLevel.Information).Count(m => m.Contains("running health-check.yml", StringComparison.Ordinal)), Is.EqualTo(1),
+                "the three checks did not share one ansible-playbook run");
+        });
+    }
+
+    private sealed class StoppedClock : TimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => new Stopped();
+
+        private sealed class Stopped : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+}
+
+public sealed class When_a_fleet_update_checks_many_environments_of_one_node
+{
+    [Test]
+    public async Task Should_answer_each_request_on_its_own_without_waiting_for_a_hung_site()
+    {
+        await using var world = AnsibleWorld.Create();
+        var releases = Enumerable.Range(1, 5).Select(i => world.Site.AddRelease($"e{i}")).ToList();
+        world.Site.MakeCurrent(releases[0]);
+        File.WriteAllText(Path.Combine(releases[4].Path, ".wp-hang"), "600");
+        await using var provider = await world.StartHarnessAsync(
+            x => x.AddConsumer<HealthCheckConsumer>().Endpoint(e => e.ConcurrentMessageLimit = 8),
+            new Dictionary<string, string?> { ["Pressluft:Ansible:CheckTimeoutSeconds"] = "6", ["Pressluft:Ansible:CheckRetries"] = "0" });
+        var harness = provider.GetRequiredService<ITestHarness>();
+        // Each environment of the node is its own environment: one request each.
+        var requests = releases.Select(r => Requests.Check(world, r) with { EnvironmentId = Guid.NewGuid() }).ToList();
+
+        await Task.WhenAll(requests.Select(r => harness.Bus.Publish(r)));
+
+        var hung = requests[4];
+        Assert.That(await harness.Published.Any<HealthCheckFailed>(x => x.Context.Message.JobId == hung.JobId), Is.True, "the hung site got no answer");
+        var answers = harness.Published.Select(x => x.MessageObject is HealthCheckPassed or HealthCheckFailed).Select(x => x.MessageObject).ToList();
+        var failed = answers.OfType<HealthCheckFailed>().Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(answers.OfType<HealthCheckPassed>().Select(p => (p.JobId, p.Attempt, p.EnvironmentId)),
+                Is.EquivalentTo(requests.Take(4).Select(r => (r.JobId, r.Attempt, r.EnvironmentId))), "each healthy environment gets its own answer");
+            Assert.That(answers.Last(), Is.SameAs(failed), "a healthy environment's answer waited for the hung site");
+            Assert.That((failed.JobId, failed.EnvironmentId), Is.EqualTo((hung.JobId, hung.EnvironmentId)));
+            Assert.That(failed.Verdict, Is.EqualTo(HealthVerdicts.Inconclusive));
+            Assert.That(harness.Published.Select<JobStarted>().Select(s => s.Context.Message.JobId), Is.EquivalentTo(requests.Select(r => r.JobId)),
+                "JobStarted once per request");
+        });
+    }
+}
