@@ -4,6 +4,7 @@
 #
 #   scripts/postgres.sh start [--fsync off]   install (as root, when missing), init and start; prints the connection string
 #   scripts/postgres.sh stop                  stop it
+#   scripts/postgres.sh crash-restart         stop it as a crash would (-m immediate: no checkpoint, recovery at start), start it again
 #   scripts/postgres.sh status                running or not
 #   scripts/postgres.sh url                   the connection string
 #
@@ -78,10 +79,17 @@ stop() {
   if running; then pg pg_ctl -D "$data" -m fast -w stop >/dev/null; fi
 }
 
+# For the fault-injection suite: the server dies without a shutdown checkpoint and replays its WAL when it starts.
+crash_restart() {
+  running || { echo "postgres.sh: not running" >&2; exit 1; }
+  pg pg_ctl -D "$data" -m immediate -w restart -l "$log" >/dev/null
+}
+
 case "${1:-}" in
   start) shift; start "$@" ;;
   stop) stop ;;
+  crash-restart) crash_restart ;;
   status) if running; then echo "running on 127.0.0.1:$port"; else echo "stopped"; exit 3; fi ;;
   url) url ;;
-  *) sed -n '2,10p' "$0"; exit 2 ;;
+  *) sed -n '2,11p' "$0"; exit 2 ;;
 esac

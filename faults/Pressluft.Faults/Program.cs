@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Globalization;
+using Pressluft.Faults;
+
+// The fault-injection suite: each scenario prints one line; the exit code is 1 when any failed.
+//   pressluft-faults [--scale <n>] [--only <number>[,<number>...]]
+var scale = 1;
+var only = new HashSet<int>();
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--scale" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var n) && n >= 1:
+            scale = n;
+            i++;
+            break;
+        case "--only" when i + 1 < args.Length:
+            only.UnionWith(args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)));
+            break;
+        default:
+            Console.Error.WriteLine("usage: pressluft-faults [--scale <n>] [--only <number>[,<number>...]]");
+            return 2;
+    }
+}
+
+var stack = new Stack();
+var total = Stopwatch.StartNew();
+int passed = 0, failed = 0;
+foreach (var scenario in Scenarios.All.Where(s => only.Count == 0 || only.Contains(s.Number)))
+{
+    var watch = Stopwatch.StartNew();
+    // A hard limit per scenario, so the suite can never hang CI; bigger runs get more time.
+    var limit = scenario.Limit * Math.Sqrt(scale) + TimeSpan.FromSeconds(30);
+    using var cancellation = new CancellationTokenSource(limit);
+    Report report;
+    try
+    {
+        report = await scenario.Run(stack, scale, cancellation.Token).WaitAsync(limit + TimeSpan.FromSeconds(20));
+    }
+    catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+    {
+        report = new Report(scenario.Injected(scale)) { Problems = { $"did not finish within the hard limit of {limit.TotalSeconds:0} s" } };
+    }
+    catch (Exception exception)
+    {
+        report = new Report(scenario.Injected(scale)) { Problems = { $"the scenario broke: {exception.GetType().Name}: {exception.Message}" } };
+    }
+
+    var ok = report.Problems.Count == 0;
+    if (ok)
+    {
+        passed++;
+    }
+    else
+    {
+        failed++;
+    }
+
+    var recovery = report.Recovery is { } r ? $"; recovery {r.TotalSeconds:0.0} s" : "";
+    var details = ok ? "" : " -- " + string.Join("; ", report.Problems.Take(6)) + (report.Problems.Count > 6 ? $"; and {report.Problems.Count - 6} more" : "");
+    Console.WriteLine($"fault {scenario.Number,2} {(ok ? "PASS" : "FAIL")}: {report.Injected}; checked {report.Checked}{recovery}; {watch.Elapsed.TotalSeconds:0} s{details}");
+}
+
+Console.WriteLine($"faults: {passed} passed, {failed} failed in {total.Elapsed.TotalSeconds:0} s (scale {scale})");
+return failed == 0 ? 0 : 1;
