@@ -4,6 +4,8 @@
 //   ./build.sh --target=Test    every test; writes TRX and artifacts/test-results/summary.txt
 //   ./build.sh --target=Demo    the embedded demo: a failing deploy rolled back
 //   ./build.sh --target=Bench   saga hot path on PostgreSQL (fsync on): commits, round trips, transitions per second
+//   ./build.sh --target=Faults  the fault-injection suite (issue 9): ten faults against real runners, one line each;
+//                               writes artifacts/faults/summary.txt. --scale=<n> runs it bigger, --only=<1,2,...> some.
 
 using System.Xml.Linq;
 
@@ -72,6 +74,49 @@ Task("Test")
     finally
     {
         WriteSummary();
+        StopService("scripts/rabbitmq.sh");
+        StopService("scripts/postgres.sh");
+    }
+});
+
+Task("Faults")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var faultsDirectory = MakeAbsolute(Directory("artifacts/faults"));
+    CleanDirectory(faultsDirectory);
+    // Like Test: both services start inside the try, so whatever did start is stopped again, whatever failed.
+    try
+    {
+        var postgres = Capture("scripts/postgres.sh", "start --fsync off");
+        var rabbit = Capture("scripts/rabbitmq.sh", "start");
+        var arguments = new ProcessArgumentBuilder().Append("--results").AppendQuoted(faultsDirectory.FullPath)
+            .Append("--scale").Append(Argument("scale", "1"));
+        if (HasArgument("only"))
+        {
+            arguments.Append("--only").Append(Argument<string>("only"));
+        }
+
+        // Each scenario has a hard limit of its own; this one only guards against the suite itself hanging.
+        var exitCode = StartProcess("timeout", new ProcessSettings
+        {
+            Arguments = new ProcessArgumentBuilder().Append("-k").Append("30").Append("1800")
+                .AppendQuoted(MakeAbsolute(File($"faults/Pressluft.Faults/bin/{configuration}/net10.0/pressluft-faults")).FullPath)
+                .Append(arguments.Render()),
+            EnvironmentVariables = new Dictionary<string, string>
+            {
+                ["PRESSLUFT_TEST_POSTGRES"] = postgres,
+                ["PRESSLUFT_TEST_RABBITMQ"] = rabbit,
+                ["PRESSLUFT_TEST_RABBITMQ_MANAGEMENT"] = $"http://127.0.0.1:{EnvironmentVariable("PRESSLUFT_RABBIT_MANAGEMENT_PORT") ?? "15680"}/",
+            },
+        });
+        if (exitCode != 0)
+        {
+            throw new CakeException($"the fault-injection suite exited {exitCode}: {System.IO.File.ReadAllText($"{faultsDirectory}/summary.txt").Trim()}");
+        }
+    }
+    finally
+    {
         StopService("scripts/rabbitmq.sh");
         StopService("scripts/postgres.sh");
     }

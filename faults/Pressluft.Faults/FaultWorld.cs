@@ -153,6 +153,7 @@ internal sealed class FaultWorld : IAsyncDisposable
     public async Task<RunnerProcess> StartReadyRunnerAsync(IReadOnlyDictionary<string, string>? overrides = null)
     {
         var runner = StartRunner(overrides);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         if (!await runner.WaitReadyAsync(TimeSpan.FromSeconds(60)))
         {
             throw new InvalidOperationException($"a runner did not get ready within 60 s; see {LogPath}");
@@ -167,6 +168,7 @@ internal sealed class FaultWorld : IAsyncDisposable
             }
         }
 
+        Scenarios.Progress(this, $"runner {runner.Pid} ready in {watch.Elapsed.TotalSeconds:0.0} s");
         return runner;
     }
 

@@ -11,6 +11,7 @@ internal sealed partial class RunnerProcess : IAsyncDisposable
 {
     public const string MarkVariable = "PRESSLUFT_FAULTS_RUNNER";
 
+    private static readonly List<RunnerProcess> Started = [];
     private readonly Process _process;
     private readonly StreamWriter _log;
 
@@ -26,6 +27,9 @@ internal sealed partial class RunnerProcess : IAsyncDisposable
     public int HttpPort { get; }
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Whether the suite ended it (kill -9 or stop); a runner that exited otherwise gave up by itself.</summary>
+    public bool EndedBySuite { get; private set; }
 
     public static RunnerProcess Start(string binary, IReadOnlyDictionary<string, string> settings, int httpPort, string logPath)
     {
@@ -52,7 +56,33 @@ internal sealed partial class RunnerProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new RunnerProcess(process, log, mark, httpPort);
+        var runner = new RunnerProcess(process, log, mark, httpPort);
+        lock (Started)
+        {
+            Started.Add(runner);
+        }
+
+        return runner;
+    }
+
+    /// <summary>
+    /// Kills whatever a scenario started and left running (one cut off by its time limit may not have cleaned up), so
+    /// the next scenario starts on a quiet machine.
+    /// </summary>
+    public static void KillStragglers()
+    {
+        lock (Started)
+        {
+            foreach (var runner in Started)
+            {
+                foreach (var (pid, _) in ProcessTable.Marked(MarkVariable, runner.Mark))
+                {
+                    ProcessTable.TryKill(pid);
+                }
+            }
+
+            Started.Clear();
+        }
     }
 
     private static void Write(StreamWriter log, string? line)
@@ -103,6 +133,7 @@ internal sealed partial class RunnerProcess : IAsyncDisposable
     /// <summary>SIGKILL to the runner alone, not its process group: what its playbooks do then is the runner's own doing.</summary>
     public async Task KillAsync()
     {
+        EndedBySuite = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: false);
@@ -114,6 +145,7 @@ internal sealed partial class RunnerProcess : IAsyncDisposable
     /// <summary>SIGTERM, as systemd stops it; SIGKILL after the grace period.</summary>
     public async Task StopAsync()
     {
+        EndedBySuite = true;
         if (_process.HasExited)
         {
             return;

@@ -15,7 +15,16 @@ internal static partial class Scenarios
         var phases = new List<string>();
         for (var kill = 0; kill < kills; kill++)
         {
-            await Task.Delay(Random.Shared.Next(500, 4000), cancellationToken);
+            // Most kills land inside a gate step (a check, a rollback); the last one anywhere, between gates too.
+            if (kill < kills - 1)
+            {
+                await AwaitGatesInFlightAsync(world, 3000, cancellationToken);
+            }
+            else
+            {
+                await Task.Delay(Random.Shared.Next(500, 4000), cancellationToken);
+            }
+
             phases.Add(await PhaseAsync(world, cancellationToken));
             await runner.KillAsync();
             await ExpectNoOrphansAsync(runner, report, cancellationToken);

@@ -55,6 +55,18 @@ internal static partial class Scenarios
         return deployed;
     }
 
+    /// <summary>Waits (up to 30 s) until some gate is in the middle of a step, then a random moment more: where a fault should land.</summary>
+    private static async Task AwaitGatesInFlightAsync(FaultWorld world, int maxExtraMilliseconds, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && await PhaseAsync(world, cancellationToken) == "between gates")
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+
+        await Task.Delay(Random.Shared.Next(0, maxExtraMilliseconds), cancellationToken);
+    }
+
     /// <summary>Which saga states are open right now (where a fault lands).</summary>
     private static async Task<string> PhaseAsync(FaultWorld world, CancellationToken cancellationToken)
     {
@@ -85,7 +97,9 @@ internal static partial class Scenarios
     /// </summary>
     private static async Task FinishAsync(FaultWorld world, Report report, TimeSpan gatesWithin, DateTime? recoveryFrom, CancellationToken cancellationToken)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var open = await world.WaitForGatesAsync(gatesWithin, cancellationToken);
+        Progress(world, $"gates ended after {watch.Elapsed.TotalSeconds:0.0} s ({open} open)");
         if (open > 0)
         {
             report.Problems.Add($"{open} of {world.Mutations.Count} gates did not end within {gatesWithin.TotalSeconds:0} s");
@@ -95,7 +109,13 @@ internal static partial class Scenarios
             report.Recovery = DateTime.UtcNow - from;
         }
 
+        foreach (var runner in world.Runners.Where(r => r.HasExited && !r.EndedBySuite))
+        {
+            report.Problems.Add($"runner {runner.Pid} exited by itself (see {world.LogPath})");
+        }
+
         await world.SettleAsync(TimeSpan.FromSeconds(15), cancellationToken);
+        Progress(world, $"settled after {watch.Elapsed.TotalSeconds:0.0} s");
         report.Problems.AddRange(await Invariants.CheckAsync(world, cancellationToken));
         foreach (var runner in world.Runners)
         {
@@ -105,5 +125,10 @@ internal static partial class Scenarios
                 report.Problems.Add($"a stopped runner left {left.Count} processes: {string.Join(" | ", left.Take(2))}");
             }
         }
+
+        Progress(world, $"checked and stopped after {watch.Elapsed.TotalSeconds:0.0} s");
     }
+
+    /// <summary>Progress on standard error, so a slow or failing scenario can be followed; the verdict lines stay on standard output.</summary>
+    public static void Progress(FaultWorld world, string what) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.f}] {world.Name}: {what}");
 }
