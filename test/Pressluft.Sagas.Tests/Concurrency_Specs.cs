@@ -301,8 +301,12 @@ public sealed class When_a_newer_mutation_completes_during_a_gate(LedgerProvider
         await host.WaitForStateAsync(site.EnvironmentId, m => m.Active);
     }
 
+    /// <summary>
+    /// Competing runners can take an older event after a newer one (the fault suite's scenario 6 found it): it must
+    /// still end in one outcome, or whoever waits for its gate waits forever; it changes nothing and checks nothing.
+    /// </summary>
     [Test]
-    public async Task Should_ignore_a_mutation_that_completed_before_the_gated_one()
+    public async Task Should_end_a_mutation_that_completed_before_the_gated_one_as_superseded_and_change_nothing()
     {
         await using var host = await GateTestHost.StartAsync(ledger);
         var site = new SiteFixture();
@@ -313,13 +317,20 @@ public sealed class When_a_newer_mutation_completes_during_a_gate(LedgerProvider
         await host.PublishAsync(current);
         await host.WaitForGateAsync(current.MutationJobId);
 
+        var checksBefore = host.Runner.CheckRequests.Count;
+
         await host.PublishAsync(late);
         await host.HandledAsync<MutationCompleted>(m => m.MutationJobId == late.MutationJobId);
 
+        var lateGate = await host.QueryAsync(db => db.Gates.AsNoTracking().SingleOrDefaultAsync(g => g.MutationJobId == late.MutationJobId));
         Assert.Multiple(async () =>
         {
-            Assert.That(await host.QueryAsync(db => db.Gates.AnyAsync(g => g.MutationJobId == late.MutationJobId)), Is.False);
+            Assert.That(lateGate?.Outcome, Is.EqualTo(GateOutcomes.Superseded));
+            Assert.That(lateGate?.ErrorCode, Is.EqualTo(ErrorCodes.GateSuperseded));
+            Assert.That(host.Runner.CheckRequests, Has.Count.EqualTo(checksBefore), "the older release was checked");
             Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).CurrentReleaseId, Is.EqualTo(r2.Id));
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).Status, Is.EqualTo(EnvironmentStatuses.Active));
+            Assert.That((await host.ReleaseAsync(r2.Id)).HealthStatus, Is.EqualTo(ReleaseHealth.Healthy));
         });
     }
 }
