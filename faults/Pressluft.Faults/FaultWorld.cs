@@ -88,6 +88,9 @@ internal sealed class FaultWorld : IAsyncDisposable
     public string? Vhost { get; }
     public Uri? VhostUrl { get; }
     public List<Site> Sites { get; } = [];
+
+    /// <summary>The one local node all local sites of this scenario live on (its checks may share a playbook run).</summary>
+    public Guid LocalNodeId { get; } = Guid.NewGuid();
     public IReadOnlyList<Mutation> Mutations
     {
         get
@@ -125,7 +128,7 @@ internal sealed class FaultWorld : IAsyncDisposable
         var added = new List<(Site, Release)>();
         for (var i = 0; i < count; i++)
         {
-            var site = new Site(SitesRoot, Sites.Count + 1);
+            var site = new Site(SitesRoot, Sites.Count + 1) { NodeId = LocalNodeId };
             site.Url = Server.UrlOf(site);
             Directory.CreateDirectory(site.SitePath);
             var first = site.AddRelease("r1", good: true);

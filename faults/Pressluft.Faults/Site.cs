@@ -14,7 +14,8 @@ internal sealed partial class Site(string sitesRoot, int number)
     public int Number { get; } = number;
     public Guid SiteId { get; } = Guid.NewGuid();
     public Guid EnvironmentId { get; } = Guid.NewGuid();
-    public Guid NodeId { get; } = Guid.NewGuid();
+    /// <summary>The node the site lives on: the scenario's sites share one local node, as sites on a real node do.</summary>
+    public Guid NodeId { get; init; } = Guid.NewGuid();
     public string SitePath => Path.Combine(sitesRoot, SiteId.ToString());
     public string CurrentPath => Path.Combine(SitePath, "current");
 
