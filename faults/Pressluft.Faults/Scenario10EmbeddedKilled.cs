@@ -15,13 +15,27 @@ internal static partial class Scenarios
         var phases = new List<string>();
         for (var kill = 0; kill < 3 * scale; kill++)
         {
-            // Accepted (202), then killed between a few milliseconds and a second later.
-            await Task.Delay(Random.Shared.Next(5, 1000), cancellationToken);
+            // The first kill right after the intake accepted (202), the second while gates are in a step, the rest at random.
+            switch (kill)
+            {
+                case 0:
+                    await Task.Delay(Random.Shared.Next(5, 300), cancellationToken);
+                    break;
+                case 1:
+                    await AwaitGatesInFlightAsync(world, 1000, cancellationToken);
+                    break;
+                default:
+                    await Task.Delay(Random.Shared.Next(5, 3000), cancellationToken);
+                    break;
+            }
+
             await runner.KillAsync();
             phases.Add(await PhaseAsync(world, cancellationToken));
             await ExpectNoOrphansAsync(runner, report, cancellationToken);
             runner = await world.StartReadyRunnerAsync();
+            // New mutations on sites whose gate ended, and on fresh sites, so every kill has accepted work to lose.
             await RedeployEndedAsync(world, $"e{kill}", 4 * scale, cancellationToken);
+            await DeployMixAsync(world, world.AddSites(scale));
         }
 
         var restarted = DateTime.UtcNow;
