@@ -157,9 +157,10 @@ internal sealed class FaultWorld : IAsyncDisposable
     {
         var runner = StartRunner(overrides);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        if (!await runner.WaitReadyAsync(TimeSpan.FromSeconds(60)))
+        // Generous: on two cores shared with builds a start has taken a minute.
+        if (!await runner.WaitReadyAsync(TimeSpan.FromSeconds(120)))
         {
-            throw new InvalidOperationException($"a runner did not get ready within 60 s; see {LogPath}");
+            throw new InvalidOperationException($"a runner did not get ready within 120 s; see {LogPath}");
         }
 
         if (!Embedded)

@@ -60,6 +60,12 @@ foreach (var scenario in Scenarios.All.Where(s => only.Count == 0 || only.Contai
     }
 
     var ok = report.Problems.Count == 0;
+    foreach (var problem in report.Problems)
+    {
+        // The line shows the first few; every one goes to standard error.
+        Console.Error.WriteLine($"fault {scenario.Number}: {problem}");
+    }
+
     if (ok)
     {
         passed++;

@@ -15,14 +15,19 @@ internal static partial class Scenarios
         var phases = new List<string>();
         for (var kill = 0; kill < kills; kill++)
         {
-            // Most kills land inside a gate step (a check, a rollback); the last one anywhere, between gates too.
-            if (kill < kills - 1)
+            // The kills land inside a check, inside a rollback or its re-check, and the last one anywhere (between gates too).
+            if (kill == kills - 1)
             {
-                await AwaitGatesInFlightAsync(world, 3000, cancellationToken);
+                await Task.Delay(Random.Shared.Next(500, 4000), cancellationToken);
+            }
+            else if (kill % 2 == 1)
+            {
+                await AwaitPhaseAsync(world, ["RollingBack", "VerifyingRollback"], TimeSpan.FromSeconds(45), cancellationToken);
+                await Task.Delay(Random.Shared.Next(0, 800), cancellationToken);
             }
             else
             {
-                await Task.Delay(Random.Shared.Next(500, 4000), cancellationToken);
+                await AwaitGatesInFlightAsync(world, 3000, cancellationToken);
             }
 
             phases.Add(await PhaseAsync(world, cancellationToken));

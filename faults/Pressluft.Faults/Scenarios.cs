@@ -11,7 +11,7 @@ internal static partial class Scenarios
         new(2, s => $"RabbitMQ stopped and started under {4 * s} gates in flight", TimeSpan.FromSeconds(90), BrokerRestartedAsync),
         new(3, s => $"PostgreSQL restarted -m immediate {2 * s}x during saga transitions of {4 * s} gates", TimeSpan.FromSeconds(90), PostgresRestartedAsync),
         new(4, s => $"RabbitMQ down {BrokerDownSeconds(s)} s while {4 * s} publishers publish, {2 * s} gates in flight", TimeSpan.FromSeconds(120), BrokerDownAsync),
-        new(5, s => $"backlog of {Backlog(s)} events on a stopped runner, then started", TimeSpan.FromSeconds(150), BacklogAsync),
+        new(5, s => $"backlog of {Backlog(s)} events on a stopped runner, then started", TimeSpan.FromSeconds(240), BacklogAsync),
         new(6, s => $"2 then 3 runners on the same queues, {3 * s} sites x 3 superseding deploys", TimeSpan.FromSeconds(100), CompetingRunnersAsync),
         new(7, s => $"poison messages on every queue of the service ({PoisonKinds} kinds each) among {2 * s} gates", TimeSpan.FromSeconds(90), PoisonAsync),
         new(8, s => $"hung node (accepts, never answers) and unreachable node over ssh, {s} each, beside {s} good", TimeSpan.FromSeconds(120), HungNodesAsync),
@@ -65,6 +65,23 @@ internal static partial class Scenarios
         }
 
         await Task.Delay(Random.Shared.Next(0, maxExtraMilliseconds), cancellationToken);
+    }
+
+    /// <summary>Waits until some saga is in one of <paramref name="states"/> (or the time is up).</summary>
+    private static async Task AwaitPhaseAsync(FaultWorld world, string[] states, TimeSpan within, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            var open = await world.TryQueryAsync(db => db.ReleaseLifecycleSagas.AsNoTracking().Where(s => states.Contains(s.CurrentState)).Select(s => s.CorrelationId)
+                .ToListAsync(cancellationToken));
+            if (open is { Count: > 0 })
+            {
+                return;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
     }
 
     /// <summary>Which saga states are open right now (where a fault lands).</summary>
