@@ -45,7 +45,8 @@ public sealed class When_five_environments_of_one_node_share_a_run
             Playbook = "health-check.yml",
             Hosts = hosts,
             SharedVariables = shared,
-            Timeout = TimeSpan.FromSeconds(8),
+            // Long enough for four healthy sites on a busy machine; the hung one (sleeping 700+ s) still times out.
+            Timeout = TimeSpan.FromSeconds(25),
             FinalAction = HealthCheckVariables.ChecksModule,
         }, reported.Enqueue, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(90));
 
