@@ -17,9 +17,7 @@ namespace Pressluft.Runner.Consumers;
 /// </summary>
 public sealed class HealthCheckConsumer(
     HealthCheckBatcher checks,
-    IEnvironmentLocks locks,
-    JobAdmission admission,
-    IBus bus,
+    JobEntrance entrance,
     IOptionsMonitor<AnsibleOptions> options,
     TimeProvider clock,
     ILogger<HealthCheckConsumer> logger) : IConsumer<HealthCheckRequested>
@@ -30,30 +28,12 @@ public sealed class HealthCheckConsumer(
     {
         var request = context.Message;
         var settings = options.CurrentValue;
-        var problems = JobRules.Check(request, settings);
-        if (!await AdmitAsync(context, problems))
+        var ticket = new JobTicket(request.JobId, request.Attempt, request.EnvironmentId, JobTypes.HealthCheck, request.ExpiresAt, JobRules.Check(request, settings));
+        await using var environment = await entrance.EnterAsync(ticket, (refusal, reason) => RefuseAsync(context, refusal, reason), context.CancellationToken);
+        if (environment is null)
         {
             return;
         }
-
-        // At most one playbook per environment, across runners: wait for one still running on it, then decide again,
-        // since the gate may have given this job up meanwhile.
-        await using var environment = await locks.AcquireAsync(request.EnvironmentId, context.CancellationToken);
-        if (environment.Waited && !await AdmitAsync(context, problems))
-        {
-            return;
-        }
-
-        // Straight to the bus, not the outbox: "running" is only worth telling while the playbook runs.
-        await bus.Publish(new JobStarted
-        {
-            JobId = request.JobId,
-            Attempt = request.Attempt,
-            EnvironmentId = request.EnvironmentId,
-            JobType = JobTypes.HealthCheck,
-            Worker = JobVariables.Worker,
-            StartedAt = clock.GetUtcNow(),
-        });
 
         if (settings.WarmUpDelay > TimeSpan.Zero)
         {
@@ -92,15 +72,9 @@ public sealed class HealthCheckConsumer(
         await PublishFailedAsync(context, verdict, error);
     }
 
-    private async Task<bool> AdmitAsync(ConsumeContext<HealthCheckRequested> context, IReadOnlyList<string> problems)
+    private async Task RefuseAsync(ConsumeContext<HealthCheckRequested> context, JobRefusal refusal, string reason)
     {
         var request = context.Message;
-        var (refusal, reason) = await admission.CheckAsync(request.JobId, request.Attempt, request.ExpiresAt, problems, context.CancellationToken);
-        if (refusal == JobRefusal.None)
-        {
-            return true;
-        }
-
         logger.LogWarning("Health check {JobId} attempt {Attempt} of environment {EnvironmentId} not run ({Refusal}): {Reason}",
             request.JobId, request.Attempt, request.EnvironmentId, refusal, reason);
         switch (refusal)
@@ -114,8 +88,6 @@ public sealed class HealthCheckConsumer(
                     new JobError { Code = ErrorCodes.HealthCheckInconclusive, Message = $"Not run: {reason}", Retryable = true });
                 break;
         }
-
-        return false;
     }
 
     private Task PublishFailedAsync(ConsumeContext<HealthCheckRequested> context, string verdict, JobError error) =>
