@@ -74,6 +74,6 @@ public sealed class MutationAdmission(IReleaseLedger ledger, GuardedConfig confi
             EnvironmentStatus = environment?.Status ?? EnvironmentStatuses.Active,
             CompletedAt = now,
         }, ct);
-        GateMetrics.GatesCompleted.Add(1, new KeyValuePair<string, object?>("outcome", GateOutcomes.Rejected));
+        GateMetrics.GateCompleted(GateOutcomes.Rejected, mode);
     }
 }

@@ -95,7 +95,7 @@ public sealed class When_an_operator_publishes_a_broken_release_to_the_running_e
 
         Assert.Multiple(() =>
         {
-            Assert.That(metrics, Does.Match(@"pressluft_gates_completed_total\{[^}]*outcome=""failed""[^}]*\} 1\b"), metrics);
+            Assert.That(metrics, Does.Match(@"pressluft_gates_completed_total\{(?=[^}]*outcome=""failed"")(?=[^}]*mode=""Enforce"")[^}]*\} 1\b"), metrics);
             Assert.That(metrics, Does.Match(@"pressluft_gates_started_total\{[^}]*mode=""Enforce""[^}]*\} 1\b"), metrics);
             Assert.That(metrics, Does.Match(@"pressluft_health_checks_total\{[^}]*verdict=""failed""[^}]*\} 1\b"), metrics);
             Assert.That(metrics, Does.Match(@"pressluft_check_duration_seconds_count\{[^}]*check=""http""[^}]*\} 1\b"), metrics);
