@@ -50,6 +50,19 @@ internal static class ScriptedWpCli
 
         """);
 
+    /// <summary>
+    /// A site whose PHP prints without end: <paramref name="megabytes"/> MB on stdout, then, on stderr, how much memory its
+    /// parent (the health check module that reads it) has ever held (<c>VmHWM</c>, kB), and a failing exit.
+    /// </summary>
+    public static string Flooding(string directory, int megabytes) => Write(directory, "wp-flooding", $$"""
+        #!/bin/sh
+        # Stand-in WP-CLI (see ScriptedWpCli.cs): floods stdout, then tells the reader's peak memory.
+        head -c {{megabytes}}M /dev/zero
+        echo "reader-peak-kb=$(awk '/^VmHWM:/ { print $2 }' /proc/$PPID/status)" >&2
+        exit 1
+
+        """);
+
     private static string Write(string directory, string name, string script)
     {
         var path = Path.Combine(directory, name);
