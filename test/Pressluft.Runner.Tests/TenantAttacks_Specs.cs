@@ -50,3 +50,64 @@ public sealed partial class When_a_site_floods_wp_cli_output
     [GeneratedRegex(@"reader-peak-kb=(?<kb>[0-9]+)")]
     private static partial Regex PeakKilobytes();
 }
+
+public sealed class When_a_tenant_plants_an_entry_the_cache_purge_cannot_remove
+{
+    // The FastCGI cache is one folder for all sites of a node, written by the web server, so a tenant's PHP can leave
+    // things in it: here a directory nested thousands deep, which the module's recursive removal cannot take. The purge
+    // comes after `current` was switched; it must not turn a done rollback into a failed one (the environment ends
+    // `failed` while it serves the restored release, for every tenant of the node rolled back after the trap was set).
+    [Test]
+    public async Task Should_still_report_the_rollback_completed_and_purge_the_rest()
+    {
+        await using var world = AnsibleWorld.Create();
+        var good = world.Site.AddRelease("r1");
+        var broken = world.Site.AddRelease("r2", httpStatus: 500);
+        world.Site.MakeCurrent(broken);
+        var cache = Directory.CreateDirectory(Path.Combine(world.Root, "fastcgi-cache")).FullName;
+        Directory.CreateDirectory(Path.Combine(cache, "a", "bc"));
+        File.WriteAllText(Path.Combine(cache, "a", "bc", "0123"), "cached page");
+        await NestDeeplyAsync(Path.Combine(cache, "trap"), depth: 3000);
+        await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<ReleaseRollbackConsumer>(),
+            new Dictionary<string, string?> { ["Pressluft:Ansible:FastCgiCachePath"] = cache });
+        var harness = provider.GetRequiredService<ITestHarness>();
+
+        await harness.Bus.Publish(Requests.Rollback(world, broken, good));
+
+        try
+        {
+            var answers = harness.Published.SelectAsync(f => f.Includes.Add<RollbackCompleted>().Add<RollbackFailed>());
+            var answer = (await answers.First()).MessageObject;
+            Assert.Multiple(() =>
+            {
+                Assert.That(world.Site.CurrentTarget, Is.EqualTo(good.Path));
+                Assert.That(answer, Is.TypeOf<RollbackCompleted>(),
+                    $"a rollback that switched current was reported: {(answer as RollbackFailed)?.Error.Message}");
+                Assert.That(Directory.Exists(Path.Combine(cache, "a")), Is.False, "the cache's other entries were left");
+            });
+        }
+        finally
+        {
+            // Too deep for the world's own clean-up; rm removes it one level at a time.
+            using var rm = System.Diagnostics.Process.Start("rm", ["-rf", Path.Combine(cache, "trap")]);
+            await rm.WaitForExitAsync();
+        }
+    }
+
+    // Deeper than PATH_MAX allows in one path, so made one level at a time, relative to the last.
+    private static async Task NestDeeplyAsync(string top, int depth)
+    {
+        using var python = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("python3")
+        {
+            ArgumentList =
+            {
+                "-c",
+                "import os, sys\nos.mkdir(sys.argv[1])\nfd = os.open(sys.argv[1], os.O_RDONLY)\nfor _ in range(int(sys.argv[2])):\n"
+                + "    os.mkdir('d', dir_fd=fd)\n    inner = os.open('d', os.O_RDONLY, dir_fd=fd)\n    os.close(fd)\n    fd = inner\n",
+                top, depth.ToString(CultureInfo.InvariantCulture),
+            },
+        })!;
+        await python.WaitForExitAsync();
+        Assert.That(python.ExitCode, Is.Zero, "could not build the nested directory");
+    }
+}
