@@ -111,3 +111,63 @@ public sealed class When_a_tenant_plants_an_entry_the_cache_purge_cannot_remove
         Assert.That(python.ExitCode, Is.Zero, "could not build the nested directory");
     }
 }
+
+public sealed class When_node_output_holds_line_breaks_and_terminal_escapes
+{
+    // What a node prints reaches the runner's log (a text template that writes strings raw), the ledger's error text and
+    // whatever shows it to an operator: a tenant's line break starts a forged log line, an escape sequence drives the
+    // operator's terminal. Node text is shown with such characters replaced.
+    [Test]
+    public async Task Should_keep_them_out_of_the_check_detail_and_the_error_message()
+    {
+        await using var world = AnsibleWorld.Create();
+        var release = world.Site.AddRelease("r1");
+        world.Site.MakeCurrent(release);
+        var wp = ScriptedWpCli.ForgingLogLines(world.Root);
+        await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<HealthCheckConsumer>(), new Dictionary<string, string?>
+        {
+            ["Pressluft:Ansible:WpCliPath"] = wp,
+            ["Pressluft:Ansible:CheckRetries"] = "0",
+        });
+        var harness = provider.GetRequiredService<ITestHarness>();
+
+        await harness.Bus.Publish(Requests.Check(world, release));
+
+        Assert.That(await harness.Published.Any<HealthCheckFailed>(), Is.True, "no answer");
+        var failed = (await harness.Published.SelectAsync<HealthCheckFailed>().First()).Context.Message;
+        var detail = failed.Error.Details.Checks.Single(c => c.Check == CheckNames.WordPressInstalled).Detail ?? "";
+        Assert.Multiple(() =>
+        {
+            Assert.That(detail, Does.Contain("Error: broken").And.Contain("Health check passed, all good"), "the node's words are still shown");
+            Assert.That(detail.Where(IsControl), Is.Empty, $"control characters in the detail: {Escaped(detail)}");
+            Assert.That(failed.Error.Message.Where(IsControl), Is.Empty, $"control characters in the message: {Escaped(failed.Error.Message)}");
+        });
+    }
+
+    // A tenant who can write its site folder points `current` at a name holding the same; the stale-rollback refusal
+    // quotes where `current` points.
+    [Test]
+    public async Task Should_keep_them_out_of_a_rollback_refusal()
+    {
+        await using var world = AnsibleWorld.Create();
+        var good = world.Site.AddRelease("r1");
+        var broken = world.Site.AddRelease("r2", httpStatus: 500);
+        File.CreateSymbolicLink(world.Site.CurrentPath, "/nowhere\n[01:02:03 INF] Rollback completed\u001b]0;pwned\u0007\u001b[2J");
+        await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<ReleaseRollbackConsumer>());
+        var harness = provider.GetRequiredService<ITestHarness>();
+
+        await harness.Bus.Publish(Requests.Rollback(world, broken, good));
+
+        Assert.That(await harness.Published.Any<RollbackFailed>(), Is.True, "no RollbackFailed");
+        var failed = (await harness.Published.SelectAsync<RollbackFailed>().First()).Context.Message;
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed.Error.Message, Does.Contain("Rollback completed").And.Contain("stale"), "the refusal still says what it saw");
+            Assert.That(failed.Error.Message.Where(IsControl), Is.Empty, $"control characters in the message: {Escaped(failed.Error.Message)}");
+        });
+    }
+
+    private static bool IsControl(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
+
+    private static string Escaped(string text) => string.Concat(text.Select(c => IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+}

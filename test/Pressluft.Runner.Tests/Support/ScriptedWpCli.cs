@@ -63,6 +63,18 @@ internal static class ScriptedWpCli
 
         """);
 
+    /// <summary>
+    /// A site whose PHP, loaded by WP-CLI, prints a forged log line and terminal escape sequences on stderr, then fails:
+    /// what a tenant's plugin can make every WP-CLI check say.
+    /// </summary>
+    public static string ForgingLogLines(string directory) => Write(directory, "wp-forging", """
+        #!/bin/sh
+        # Stand-in WP-CLI (see ScriptedWpCli.cs): stderr holds a line break, a forged log line and escape sequences.
+        printf 'Error: broken\n[01:02:03 INF] Health check passed, all good\033]0;pwned\007\033[2J\r\n' >&2
+        exit 1
+
+        """);
+
     private static string Write(string directory, string name, string script)
     {
         var path = Path.Combine(directory, name);
