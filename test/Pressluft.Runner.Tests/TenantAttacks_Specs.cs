@@ -171,3 +171,53 @@ public sealed class When_node_output_holds_line_breaks_and_terminal_escapes
 
     private static string Escaped(string text) => string.Concat(text.Select(c => IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 }
+
+public sealed class When_a_tenant_plants_a_fifo_where_the_rollback_marker_goes
+{
+    // The release being left is the tenant's own code, so the tenant can put anything at `.pressluft-rolled-back`
+    // beforehand. The module read an existing marker before replacing it: a FIFO there blocked the read for good (a
+    // module left hanging on the node after every such rollback, the rollback reported failed at its timeout although
+    // `current` was already switched). Only a small regular file is ever read.
+    [Test]
+    public async Task Should_replace_it_and_complete_the_rollback()
+    {
+        await using var world = AnsibleWorld.Create();
+        var good = world.Site.AddRelease("r1");
+        var broken = world.Site.AddRelease("r2", httpStatus: 500);
+        world.Site.MakeCurrent(broken);
+        var marker = Path.Combine(broken.Path, ".pressluft-rolled-back");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [marker]))
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.That(mkfifo.ExitCode, Is.Zero, "could not plant the FIFO");
+        }
+
+        await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<ReleaseRollbackConsumer>(),
+            new Dictionary<string, string?> { ["Pressluft:Ansible:RollbackPlaybookTimeout"] = "00:00:20" });
+        var harness = provider.GetRequiredService<ITestHarness>();
+
+        await harness.Bus.Publish(Requests.Rollback(world, broken, good));
+
+        var answers = harness.Published.SelectAsync(f => f.Includes.Add<RollbackCompleted>().Add<RollbackFailed>());
+        var answer = (await answers.First()).MessageObject;
+        // Read only when it is no longer the FIFO: reading that would hang this test as it hung the module.
+        var isFifo = IsFifo(marker);
+        Assert.Multiple(() =>
+        {
+            Assert.That(answer, Is.TypeOf<RollbackCompleted>(), $"the rollback was reported: {(answer as RollbackFailed)?.Error.Message}");
+            Assert.That(world.Site.CurrentTarget, Is.EqualTo(good.Path));
+            Assert.That(isFifo, Is.False, "the planted FIFO is still where the marker goes");
+            if (!isFifo)
+            {
+                Assert.That(File.ReadAllText(marker), Does.Contain("HEALTH_CHECK_FAILED"), "the marker is not the rollback's");
+            }
+        });
+    }
+
+    private static bool IsFifo(string path)
+    {
+        using var test = System.Diagnostics.Process.Start("test", ["-p", path]);
+        test.WaitForExit();
+        return test.ExitCode == 0;
+    }
+}

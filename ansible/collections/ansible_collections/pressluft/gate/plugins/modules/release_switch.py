@@ -130,10 +130,14 @@ def write_marker(release, content):
     file by rename, so neither the folder nor the marker can redirect the write. Returns whether it changed."""
     folder = os.open(release, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
+        # The folder is the tenant's release, so whatever sits at the marker's name was put there by the tenant: opened
+        # without blocking (a FIFO would hold the read for good) and read only when it is a regular file of the
+        # marker's size (a huge sparse file would fill the memory). Anything else is replaced below.
         try:
-            existing = os.open(MARKER, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)
+            existing = os.open(MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
             with os.fdopen(existing, "rb") as stream:
-                if stream.read() == content:
+                found = os.fstat(stream.fileno())
+                if stat.S_ISREG(found.st_mode) and found.st_size == len(content) and stream.read(len(content) + 1) == content:
                     return False
         except OSError:
             pass
