@@ -127,7 +127,7 @@ public sealed class HealthCheckConsumer(
         OutputTail = outcome.OutputTail,
     };
 
-    // The module's own return value, as the callback printed it: node output in a detail is text, redacted like logs.
+    // The module's own return value, as the callback printed it: node output in a detail is text, cleaned like any node text.
     private static List<CheckResult>? ReadChecks(HostOutcome outcome)
     {
         if (outcome.ResultOf(HealthCheckVariables.ChecksModule)?.Result is not { ValueKind: JsonValueKind.Object } result
@@ -138,7 +138,7 @@ public sealed class HealthCheckConsumer(
 
         try
         {
-            return checks.Deserialize<List<CheckResult>>(ResultJson)?.Select(c => c with { Detail = SecretRedactor.RedactOrNull(c.Detail) }).ToList();
+            return checks.Deserialize<List<CheckResult>>(ResultJson)?.Select(c => c with { Detail = NodeText.Clean(c.Detail) }).ToList();
         }
         catch (JsonException)
         {
