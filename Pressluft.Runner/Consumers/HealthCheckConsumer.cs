@@ -49,7 +49,9 @@ public sealed class HealthCheckConsumer(
         }
 
         var results = ReadChecks(outcome);
-        if (results is { Count: > 0 } && results.All(c => c.Outcome is CheckOutcomes.Passed or CheckOutcomes.Skipped))
+        // Healthy only when every required check is there and passed: a result that left one out measured nothing of it.
+        var missing = CheckNames.Required.Where(name => results?.Any(c => c.Check == name) != true).ToList();
+        if (results is { Count: > 0 } && missing.Count == 0 && results.All(c => c.Outcome is CheckOutcomes.Passed or CheckOutcomes.Skipped))
         {
             await context.Publish(new HealthCheckPassed
             {
@@ -64,7 +66,7 @@ public sealed class HealthCheckConsumer(
 
         var failed = results?.Any(c => c.Outcome == CheckOutcomes.Failed) == true;
         var error = failed ? Failed(results!, outcome)
-            : results is { Count: > 0 } ? Inconclusive("Checks could not be measured: " + Describe(results, c => c.Outcome != CheckOutcomes.Passed), results, outcome)
+            : results is { Count: > 0 } ? Inconclusive("Checks could not be measured: " + Unmeasured(results, missing), results, outcome)
             : Inconclusive($"No check result: {outcome.Describe(settings.HealthCheckPlaybookTimeout)}", [], outcome);
         var verdict = failed ? HealthVerdicts.Failed : HealthVerdicts.Inconclusive;
         logger.LogWarning("Health check {JobId} of environment {EnvironmentId}, release {ReleaseId}: {Verdict}: {Message}",
@@ -118,6 +120,10 @@ public sealed class HealthCheckConsumer(
 
     private static string Describe(IEnumerable<CheckResult> checks, Func<CheckResult, bool> which) =>
         string.Join("; ", checks.Where(which).Select(c => $"{c.Check} ({c.Detail})"));
+
+    private static string Unmeasured(IEnumerable<CheckResult> checks, IEnumerable<string> missing) =>
+        string.Join("; ", checks.Where(c => c.Outcome is not (CheckOutcomes.Passed or CheckOutcomes.Skipped)).Select(c => $"{c.Check} ({c.Detail})")
+            .Concat(missing.Select(name => $"{name} (no result)")));
 
     private static JobErrorDetails Details(IReadOnlyList<CheckResult> checks, HostOutcome outcome) => new()
     {
