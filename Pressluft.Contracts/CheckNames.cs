@@ -14,6 +14,9 @@ public static class CheckNames
 
     /// <summary>Optional: the page body contains no PHP fatal markers.</summary>
     public const string FatalMarkers = "fatal_markers";
+
+    /// <summary>The checks a release must pass to be healthy: a result without one of them measured nothing about it.</summary>
+    public static IReadOnlyList<string> Required { get; } = [Http, WordPressInstalled, Database];
 }
 
 /// <summary>Outcomes of one check.</summary>

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Pressluft.Messaging.Outbox;
 using Pressluft.Sagas.Validation;
 
 namespace Pressluft.Messaging.Bus;
@@ -25,7 +26,7 @@ public sealed class MutationIntakeConsumerDefinition : ConsumerDefinition<Mutati
             r.Handle<DbUpdateException>();
             r.Intervals(100, 500, 1000);
         });
-        GateStorage.ConfigureEndpoint(endpointConfigurator, context);
+        endpointConfigurator.UseEntityFrameworkInboxOutbox(context);
         endpointConfigurator.UseConsumeFilter(typeof(MessageValidationFilter<>), context);
     }
 }

@@ -1,10 +1,11 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Ledger;
 using Pressluft.Messaging.Outbox;
+using Pressluft.Messaging.Sagas;
 using Pressluft.Sagas.Gate;
 using Pressluft.Sagas.Ledger;
 using Pressluft.Sagas.StateMachines;
@@ -46,13 +47,17 @@ public static class ReleaseGateRegistration
         return services;
     }
 
-    /// <summary>The release-lifecycle saga with its storage, and the intake endpoint mutation events arrive through.</summary>
+    /// <summary>
+    /// The release-lifecycle saga and the intake endpoint mutation events arrive through. The ledger database holds the
+    /// saga's state and the inbox/outbox too (our EF Core repository and inbox/outbox), so one transition is one
+    /// transaction; each endpoint definition puts its endpoint through that inbox/outbox.
+    /// </summary>
     public static IBusRegistrationConfigurator AddReleaseGate(this IBusRegistrationConfigurator configurator)
     {
-        GateStorage.AddStorage(configurator);
+        configurator.AddEntityFrameworkInboxOutbox();
         configurator.AddConsumer<MutationIntakeConsumer, MutationIntakeConsumerDefinition>();
-        GateStorage.ConfigureRepository(
-            configurator.AddSagaStateMachine<ReleaseLifecycleStateMachine, ReleaseLifecycleState, ReleaseLifecycleSagaDefinition>());
+        configurator.AddSagaStateMachine<ReleaseLifecycleStateMachine, ReleaseLifecycleState, ReleaseLifecycleSagaDefinition>()
+            .EntityFrameworkRepository();
         return configurator;
     }
 }

@@ -1,5 +1,6 @@
 using MassTransit;
 using Pressluft.Contracts;
+using Pressluft.Messaging.Outbox;
 using Pressluft.Sagas.StateMachines;
 using Pressluft.Sagas.Validation;
 
@@ -33,7 +34,7 @@ public sealed class ReleaseLifecycleSagaDefinition : SagaDefinition<ReleaseLifec
         // to the public exchange.
         endpointConfigurator.ConfigureMessageTopology<MutationCompleted>(false);
         endpointConfigurator.UseConsumeFilter(typeof(EnvironmentPartitionFilter<>), context);
-        GateStorage.ConfigureEndpoint(endpointConfigurator, context);
+        endpointConfigurator.UseEntityFrameworkInboxOutbox(context);
         endpointConfigurator.UseConsumeFilter(typeof(MessageValidationFilter<>), context);
     }
 }

@@ -29,7 +29,16 @@ public abstract class PressluftDbContext(DbContextOptions options) : DbContext(o
         configurationBuilder.Properties<string>().HaveMaxLength(4000);
     }
 
+    // Three concerns share the database so that one saga transition is one transaction: the ledger, the saga's state,
+    // and the inbox/outbox.
     protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ConfigureLedger(modelBuilder);
+        ConfigureSagaState(modelBuilder);
+        ConfigureInboxOutbox(modelBuilder);
+    }
+
+    private static void ConfigureLedger(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<SiteRecord>(e =>
         {
@@ -111,7 +120,9 @@ public abstract class PressluftDbContext(DbContextOptions options) : DbContext(o
             e.Property(x => x.ErrorCode).HasMaxLength(64);
             e.HasIndex(x => new { x.EnvironmentId, x.StartedAt });
         });
+    }
 
+    private static void ConfigureSagaState(ModelBuilder modelBuilder) =>
         modelBuilder.Entity<ReleaseLifecycleState>(e =>
         {
             e.ToTable("release_lifecycle_sagas");
@@ -127,6 +138,8 @@ public abstract class PressluftDbContext(DbContextOptions options) : DbContext(o
             e.Property(x => x.FailureCode).HasMaxLength(64);
         });
 
+    private static void ConfigureInboxOutbox(ModelBuilder modelBuilder)
+    {
         modelBuilder.Entity<InboxState>(e =>
         {
             e.ToTable("inbox_states");

@@ -12,7 +12,9 @@ namespace Pressluft.Runner.Ansible;
 /// <param name="Result">The module's return value.</param>
 public sealed record TaskResult(string Task, string Action, string Status, JsonElement Result)
 {
-    /// <summary>A string member of the result, when it has one.</summary>
+    /// <summary>A string member of the result, when it has one; node text, so cleaned (<see cref="NodeText"/>).</summary>
     public string? Text(string name) =>
-        Result.ValueKind == JsonValueKind.Object && Result.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        Result.ValueKind == JsonValueKind.Object && Result.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? NodeText.Clean(value.GetString())
+            : null;
 }

@@ -41,6 +41,13 @@ public sealed class HealthCheckBatcher(
                 _ = CloseAfterWindowAsync(key, group);
             }
 
+            // One host per job in a run: a second request of a job already in the group (only a hand-made message can be
+            // one) is refused here rather than leave both callers waiting on a run that could not start.
+            if (group.Members.Exists(m => m.Host.JobId == host.JobId))
+            {
+                throw new InvalidOperationException($"Job {host.JobId} is already being checked in this run");
+            }
+
             group.Members.Add(member);
             if (group.Members.Count >= settings.MaxEnvironmentsPerRun)
             {

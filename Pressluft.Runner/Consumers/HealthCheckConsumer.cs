@@ -17,9 +17,7 @@ namespace Pressluft.Runner.Consumers;
 /// </summary>
 public sealed class HealthCheckConsumer(
     HealthCheckBatcher checks,
-    IEnvironmentLocks locks,
-    JobAdmission admission,
-    IBus bus,
+    JobEntrance entrance,
     IOptionsMonitor<AnsibleOptions> options,
     TimeProvider clock,
     ILogger<HealthCheckConsumer> logger) : IConsumer<HealthCheckRequested>
@@ -30,30 +28,12 @@ public sealed class HealthCheckConsumer(
     {
         var request = context.Message;
         var settings = options.CurrentValue;
-        var problems = JobRules.Check(request, settings);
-        if (!await AdmitAsync(context, problems))
+        var ticket = new JobTicket(request.JobId, request.Attempt, request.EnvironmentId, JobTypes.HealthCheck, request.ExpiresAt, JobRules.Check(request, settings));
+        await using var environment = await entrance.EnterAsync(ticket, (refusal, reason) => RefuseAsync(context, refusal, reason), context.CancellationToken);
+        if (environment is null)
         {
             return;
         }
-
-        // At most one playbook per environment, across runners: wait for one still running on it, then decide again,
-        // since the gate may have given this job up meanwhile.
-        await using var environment = await locks.AcquireAsync(request.EnvironmentId, context.CancellationToken);
-        if (environment.Waited && !await AdmitAsync(context, problems))
-        {
-            return;
-        }
-
-        // Straight to the bus, not the outbox: "running" is only worth telling while the playbook runs.
-        await bus.Publish(new JobStarted
-        {
-            JobId = request.JobId,
-            Attempt = request.Attempt,
-            EnvironmentId = request.EnvironmentId,
-            JobType = JobTypes.HealthCheck,
-            Worker = JobVariables.Worker,
-            StartedAt = clock.GetUtcNow(),
-        });
 
         if (settings.WarmUpDelay > TimeSpan.Zero)
         {
@@ -69,7 +49,9 @@ public sealed class HealthCheckConsumer(
         }
 
         var results = ReadChecks(outcome);
-        if (results is { Count: > 0 } && results.All(c => c.Outcome is CheckOutcomes.Passed or CheckOutcomes.Skipped))
+        // Healthy only when every required check is there and passed: a result that left one out measured nothing of it.
+        var missing = CheckNames.Required.Where(name => results?.Any(c => c.Check == name) != true).ToList();
+        if (results is { Count: > 0 } && missing.Count == 0 && results.All(c => c.Outcome is CheckOutcomes.Passed or CheckOutcomes.Skipped))
         {
             await context.Publish(new HealthCheckPassed
             {
@@ -84,7 +66,7 @@ public sealed class HealthCheckConsumer(
 
         var failed = results?.Any(c => c.Outcome == CheckOutcomes.Failed) == true;
         var error = failed ? Failed(results!, outcome)
-            : results is { Count: > 0 } ? Inconclusive("Checks could not be measured: " + Describe(results, c => c.Outcome != CheckOutcomes.Passed), results, outcome)
+            : results is { Count: > 0 } ? Inconclusive("Checks could not be measured: " + Unmeasured(results, missing), results, outcome)
             : Inconclusive($"No check result: {outcome.Describe(settings.HealthCheckPlaybookTimeout)}", [], outcome);
         var verdict = failed ? HealthVerdicts.Failed : HealthVerdicts.Inconclusive;
         logger.LogWarning("Health check {JobId} of environment {EnvironmentId}, release {ReleaseId}: {Verdict}: {Message}",
@@ -92,15 +74,9 @@ public sealed class HealthCheckConsumer(
         await PublishFailedAsync(context, verdict, error);
     }
 
-    private async Task<bool> AdmitAsync(ConsumeContext<HealthCheckRequested> context, IReadOnlyList<string> problems)
+    private async Task RefuseAsync(ConsumeContext<HealthCheckRequested> context, JobRefusal refusal, string reason)
     {
         var request = context.Message;
-        var (refusal, reason) = await admission.CheckAsync(request.JobId, request.Attempt, request.ExpiresAt, problems, context.CancellationToken);
-        if (refusal == JobRefusal.None)
-        {
-            return true;
-        }
-
         logger.LogWarning("Health check {JobId} attempt {Attempt} of environment {EnvironmentId} not run ({Refusal}): {Reason}",
             request.JobId, request.Attempt, request.EnvironmentId, refusal, reason);
         switch (refusal)
@@ -114,8 +90,6 @@ public sealed class HealthCheckConsumer(
                     new JobError { Code = ErrorCodes.HealthCheckInconclusive, Message = $"Not run: {reason}", Retryable = true });
                 break;
         }
-
-        return false;
     }
 
     private Task PublishFailedAsync(ConsumeContext<HealthCheckRequested> context, string verdict, JobError error) =>
@@ -147,6 +121,10 @@ public sealed class HealthCheckConsumer(
     private static string Describe(IEnumerable<CheckResult> checks, Func<CheckResult, bool> which) =>
         string.Join("; ", checks.Where(which).Select(c => $"{c.Check} ({c.Detail})"));
 
+    private static string Unmeasured(IEnumerable<CheckResult> checks, IEnumerable<string> missing) =>
+        string.Join("; ", checks.Where(c => c.Outcome is not (CheckOutcomes.Passed or CheckOutcomes.Skipped)).Select(c => $"{c.Check} ({c.Detail})")
+            .Concat(missing.Select(name => $"{name} (no result)")));
+
     private static JobErrorDetails Details(IReadOnlyList<CheckResult> checks, HostOutcome outcome) => new()
     {
         Checks = checks,
@@ -155,7 +133,7 @@ public sealed class HealthCheckConsumer(
         OutputTail = outcome.OutputTail,
     };
 
-    // The module's own return value, as the callback printed it: node output in a detail is text, redacted like logs.
+    // The module's own return value, as the callback printed it: node output in a detail is text, cleaned like any node text.
     private static List<CheckResult>? ReadChecks(HostOutcome outcome)
     {
         if (outcome.ResultOf(HealthCheckVariables.ChecksModule)?.Result is not { ValueKind: JsonValueKind.Object } result
@@ -166,7 +144,7 @@ public sealed class HealthCheckConsumer(
 
         try
         {
-            return checks.Deserialize<List<CheckResult>>(ResultJson)?.Select(c => c with { Detail = SecretRedactor.RedactOrNull(c.Detail) }).ToList();
+            return checks.Deserialize<List<CheckResult>>(ResultJson)?.Select(c => c with { Detail = NodeText.Clean(c.Detail) }).ToList();
         }
         catch (JsonException)
         {

@@ -1,6 +1,6 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Pressluft.Messaging.Bus;
+using Pressluft.Messaging.Outbox;
 
 namespace Pressluft.Runner.Consumers;
 
@@ -25,6 +25,6 @@ public abstract class PlaybookConsumerDefinition<TConsumer> : ConsumerDefinition
             r.Handle<DbUpdateException>();
             r.Intervals(100, 500, 1000);
         });
-        GateStorage.ConfigureEndpoint(endpointConfigurator, context);
+        endpointConfigurator.UseEntityFrameworkInboxOutbox(context);
     }
 }

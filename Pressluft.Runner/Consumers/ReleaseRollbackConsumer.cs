@@ -12,9 +12,7 @@ namespace Pressluft.Runner.Consumers;
 /// </summary>
 public sealed class ReleaseRollbackConsumer(
     AnsiblePlaybookRunner runner,
-    IEnvironmentLocks locks,
-    JobAdmission admission,
-    IBus bus,
+    JobEntrance entrance,
     IOptionsMonitor<AnsibleOptions> options,
     TimeProvider clock,
     ILogger<ReleaseRollbackConsumer> logger) : IConsumer<RollbackRequested>
@@ -23,28 +21,12 @@ public sealed class ReleaseRollbackConsumer(
     {
         var request = context.Message;
         var settings = options.CurrentValue;
-        var problems = JobRules.Check(request, settings);
-        if (!await AdmitAsync(context, problems))
+        var ticket = new JobTicket(request.JobId, 1, request.EnvironmentId, JobTypes.ReleaseRollback, request.ExpiresAt, JobRules.Check(request, settings));
+        await using var environment = await entrance.EnterAsync(ticket, (refusal, reason) => RefuseAsync(context, refusal, reason), context.CancellationToken);
+        if (environment is null)
         {
             return;
         }
-
-        // At most one playbook per environment, across runners: wait for one still running on it, then decide again.
-        await using var environment = await locks.AcquireAsync(request.EnvironmentId, context.CancellationToken);
-        if (environment.Waited && !await AdmitAsync(context, problems))
-        {
-            return;
-        }
-
-        // Straight to the bus, not the outbox: "running" is only worth telling while the playbook runs.
-        await bus.Publish(new JobStarted
-        {
-            JobId = request.JobId,
-            EnvironmentId = request.EnvironmentId,
-            JobType = JobTypes.ReleaseRollback,
-            Worker = JobVariables.Worker,
-            StartedAt = clock.GetUtcNow(),
-        });
 
         var run = await runner.RunAsync(new PlaybookRun
         {
@@ -92,15 +74,9 @@ public sealed class ReleaseRollbackConsumer(
         });
     }
 
-    private async Task<bool> AdmitAsync(ConsumeContext<RollbackRequested> context, IReadOnlyList<string> problems)
+    private async Task RefuseAsync(ConsumeContext<RollbackRequested> context, JobRefusal refusal, string why)
     {
         var request = context.Message;
-        var (refusal, why) = await admission.CheckAsync(request.JobId, 1, request.ExpiresAt, problems, context.CancellationToken);
-        if (refusal == JobRefusal.None)
-        {
-            return true;
-        }
-
         logger.LogWarning("Rollback {JobId} of environment {EnvironmentId} not run ({Refusal}): {Reason}", request.JobId, request.EnvironmentId, refusal, why);
         if (refusal != JobRefusal.GivenUp)
         {
@@ -116,7 +92,5 @@ public sealed class ReleaseRollbackConsumer(
                 CompletedAt = clock.GetUtcNow(),
             });
         }
-
-        return false;
     }
 }

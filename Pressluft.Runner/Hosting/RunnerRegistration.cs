@@ -30,6 +30,7 @@ public static class RunnerRegistration
             ? new PostgresEnvironmentLocks(ledger.ConnectionString, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresEnvironmentLocks>>())
             : new InProcessEnvironmentLocks());
         services.AddScoped<JobAdmission>();
+        services.AddScoped<JobEntrance>();
         services.AddSingleton<IMessageValidator<MutationCompleted>, ReleasePathValidator>();
         return services;
     }

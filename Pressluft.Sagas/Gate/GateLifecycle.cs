@@ -110,7 +110,7 @@ public sealed class GateLifecycle(IReleaseLedger ledger, IDeadlines deadlines, G
         await ledger.CompleteGateAsync(saga.MutationJobId, GateOutcomes.Superseded, ErrorCodes.GateSuperseded, $"superseded by mutation {newMutationJobId}", Now, ct);
         var status = (await ledger.FindEnvironmentAsync(saga.CorrelationId, ct))?.Status ?? EnvironmentStatuses.InProgressFor(saga.MutationJobType);
         await context.Publish(Completed(saga, GateOutcomes.Superseded, ErrorCodes.GateSuperseded, status), ct);
-        GateMetrics.GatesCompleted.Add(1, new KeyValuePair<string, object?>("outcome", GateOutcomes.Superseded));
+        GateMetrics.GateCompleted(GateOutcomes.Superseded, saga.GateMode);
     }
 
     /// <summary>
@@ -127,7 +127,7 @@ public sealed class GateLifecycle(IReleaseLedger ledger, IDeadlines deadlines, G
         await context.PublishIfAny(await ledger.ChangeEnvironmentStatusAsync(saga.CorrelationId, status, reason, Now, ct));
         await ledger.CompleteGateAsync(saga.MutationJobId, outcome, errorCode, reason, Now, ct);
         await context.Publish(Completed(saga, outcome, errorCode, status), ct);
-        GateMetrics.GatesCompleted.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        GateMetrics.GateCompleted(outcome, saga.GateMode);
 
         logger.Log(status == EnvironmentStatuses.Failed ? LogLevel.Error : LogLevel.Information,
             "Gate for mutation {MutationJobId} of environment {EnvironmentId} ended {Outcome} ({ErrorCode}); environment {Status}: {Reason}",

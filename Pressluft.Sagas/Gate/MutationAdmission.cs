@@ -89,6 +89,6 @@ public sealed class MutationAdmission(IReleaseLedger ledger, GuardedConfig confi
             EnvironmentStatus = environment?.Status ?? EnvironmentStatuses.Active,
             CompletedAt = now,
         }, ct);
-        GateMetrics.GatesCompleted.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        GateMetrics.GateCompleted(outcome, mode);
     }
 }

@@ -12,9 +12,6 @@ namespace Pressluft.Sagas.Validation;
 /// </summary>
 public static partial class FieldRules
 {
-    /// <summary>How far in the future a completion time may lie before it is refused (clocks disagree a little).</summary>
-    public static readonly TimeSpan DefaultClockSkew = TimeSpan.FromMinutes(5);
-
     /// <summary>A host name (RFC 1123 labels, no underscore) or an IPv4/IPv6 address.</summary>
     public static string? Hostname(string field, string? value)
     {

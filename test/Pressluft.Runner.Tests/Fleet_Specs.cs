@@ -45,7 +45,8 @@ public sealed class When_five_environments_of_one_node_share_a_run
             Playbook = "health-check.yml",
             Hosts = hosts,
             SharedVariables = shared,
-            Timeout = TimeSpan.FromSeconds(8),
+            // Long enough for four healthy sites on a busy machine; the hung one (sleeping 700+ s) still times out.
+            Timeout = TimeSpan.FromSeconds(25),
             FinalAction = HealthCheckVariables.ChecksModule,
         }, reported.Enqueue, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(90));
 
@@ -101,6 +102,29 @@ public sealed class When_checks_of_one_node_arrive_together
             Assert.That(logs.At(LogLevel.Information).Count(m => m.Contains("running health-check.yml", StringComparison.Ordinal)), Is.EqualTo(1),
                 "the three checks did not share one ansible-playbook run");
         });
+    }
+
+    // Only a hand-made message can carry a job id already in the group; it must not leave the first check waiting.
+    [Test]
+    public async Task Should_refuse_a_second_request_of_the_same_job_and_still_answer_the_first()
+    {
+        await using var world = AnsibleWorld.Create();
+        var release = world.Site.AddRelease("e1");
+        world.Site.MakeCurrent(release);
+        await using var provider = await world.StartHarnessAsync(_ => { }, new Dictionary<string, string?> { ["Pressluft:Ansible:MaxEnvironmentsPerRun"] = "2" });
+        var batcher = new HealthCheckBatcher(provider.GetRequiredService<AnsiblePlaybookRunner>(), provider.GetRequiredService<IOptionsMonitor<AnsibleOptions>>(),
+            new StoppedClock(), provider.GetRequiredService<ILogger<HealthCheckBatcher>>());
+        var request = Requests.Check(world, release);
+        PlaybookHost Host() => new() { JobId = request.JobId, Node = request.Node, Variables = HealthCheckVariables.Host(request) };
+        var other = Requests.Check(world, release);
+
+        var first = batcher.CheckAsync(Host(), CancellationToken.None);
+        Assert.That(() => batcher.CheckAsync(Host(), CancellationToken.None), Throws.InvalidOperationException.With.Message.Contains("already being checked"));
+        // A second, different job fills the group, which then runs.
+        var second = batcher.CheckAsync(new PlaybookHost { JobId = other.JobId, Node = other.Node, Variables = HealthCheckVariables.Host(other) }, CancellationToken.None);
+
+        var outcomes = await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(90));
+        Assert.That(outcomes.Select(o => (o.JobId, o.Status)), Is.EqualTo(new[] { (request.JobId, HostStatus.Ok), (other.JobId, HostStatus.Ok) }));
     }
 
     private sealed class StoppedClock : TimeProvider

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Contracts;
@@ -112,6 +113,43 @@ public sealed class When_ansible_cannot_reach_the_node
             Assert.That(failed.Error.Code, Is.EqualTo(ErrorCodes.HealthCheckInconclusive));
             Assert.That(failed.Error.Details.ExitCode, Is.EqualTo(4));
             Assert.That(failed.Error.Details.AnsibleCode, Is.EqualTo(ErrorCodes.AnsibleHostUnreachable));
+        });
+    }
+}
+
+public sealed class When_a_check_result_leaves_a_required_check_out
+{
+    // Whatever prints the result (a forged line, a module that lost a check): what was not measured cannot pass.
+    [Test]
+    public async Task Should_answer_inconclusive_not_passed()
+    {
+        await using var world = AnsibleWorld.Create();
+        var release = world.Site.AddRelease("r1");
+        world.Site.MakeCurrent(release);
+        var request = Requests.Check(world, release);
+        var onlyHttp = JsonSerializer.Serialize(new
+        {
+            @event = "result",
+            host = $"job_{request.JobId:N}",
+            task = "Run the health checks",
+            action = HealthCheckVariables.ChecksModule,
+            status = "ok",
+            result = new { changed = false, checks = new[] { new { check = CheckNames.Http, outcome = CheckOutcomes.Passed, detail = "HTTP 200", attempts = 1, durationMs = 5 } } },
+        });
+        var ansible = StandInAnsiblePlaybook.Write(world.Root, onlyHttp);
+        await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<HealthCheckConsumer>(),
+            new Dictionary<string, string?> { ["Pressluft:Ansible:AnsiblePlaybookPath"] = ansible });
+        var harness = provider.GetRequiredService<ITestHarness>();
+
+        await harness.Bus.Publish(request);
+
+        var answer = (await harness.Published.SelectAsync(f => f.Includes.Add<HealthCheckPassed>().Add<HealthCheckFailed>()).First()).MessageObject;
+        Assert.That(answer, Is.TypeOf<HealthCheckFailed>(), "a result with only the http check passed the release");
+        var failed = (HealthCheckFailed)answer;
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed.Verdict, Is.EqualTo(HealthVerdicts.Inconclusive));
+            Assert.That(failed.Error.Message, Does.Contain($"{CheckNames.WordPressInstalled} (no result)").And.Contain($"{CheckNames.Database} (no result)"));
         });
     }
 }

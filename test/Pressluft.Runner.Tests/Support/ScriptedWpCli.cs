@@ -50,6 +50,31 @@ internal static class ScriptedWpCli
 
         """);
 
+    /// <summary>
+    /// A site whose PHP prints without end: <paramref name="megabytes"/> MB on stdout, then, on stderr, how much memory its
+    /// parent (the health check module that reads it) has ever held (<c>VmHWM</c>, kB), and a failing exit.
+    /// </summary>
+    public static string Flooding(string directory, int megabytes) => Write(directory, "wp-flooding", $$"""
+        #!/bin/sh
+        # Stand-in WP-CLI (see ScriptedWpCli.cs): floods stdout, then tells the reader's peak memory.
+        head -c {{megabytes}}M /dev/zero
+        echo "reader-peak-kb=$(awk '/^VmHWM:/ { print $2 }' /proc/$PPID/status)" >&2
+        exit 1
+
+        """);
+
+    /// <summary>
+    /// A site whose PHP, loaded by WP-CLI, prints a forged log line and terminal escape sequences on stderr, then fails:
+    /// what a tenant's plugin can make every WP-CLI check say.
+    /// </summary>
+    public static string ForgingLogLines(string directory) => Write(directory, "wp-forging", """
+        #!/bin/sh
+        # Stand-in WP-CLI (see ScriptedWpCli.cs): stderr holds a line break, a forged log line and escape sequences.
+        printf 'Error: broken\n[01:02:03 INF] Health check passed, all good\033]0;pwned\007\033[2J\r\n' >&2
+        exit 1
+
+        """);
+
     private static string Write(string directory, string name, string script)
     {
         var path = Path.Combine(directory, name);

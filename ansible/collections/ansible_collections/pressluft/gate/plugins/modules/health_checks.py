@@ -14,6 +14,8 @@ description:
   - Every attempt has its own time limit of I(timeout) seconds, wall clock, however the other side dribbles its
     answer; a check that did not pass is tried again up to I(retries) times after I(retry_delay) seconds. The two
     WP-CLI checks run beside the HTTP check, so the module takes about as long as its slowest check.
+  - Of each WP-CLI output stream only the first 64 KB is kept (the rest is read and dropped), however much the site
+    prints within the time limit.
   - A check passes when an attempt passed, fails when an attempt measured something wrong (an HTTP status other
     than 200, a WP-CLI exit code other than 0), and is inconclusive otherwise (time limit, no connection, WP-CLI
     could not start or was killed by a signal).
@@ -79,6 +81,7 @@ checks:
 
 import http.client as http_client
 import os
+import selectors
 import signal
 import subprocess
 import threading
@@ -95,6 +98,8 @@ INCONCLUSIVE = "inconclusive"
 
 DETAIL_LIMIT = 300
 BODY_LIMIT = 1024 * 1024
+# What is kept of each WP-CLI output stream; only the start of it is ever quoted.
+OUTPUT_LIMIT = 64 * 1024
 
 
 class AttemptTimedOut(Exception):
@@ -174,21 +179,53 @@ def _kill_group(process):
     process.wait()
 
 
+def _drain(process, deadline):
+    """Reads the command's stdout and stderr until both end, keeping the first OUTPUT_LIMIT bytes of each: the rest is
+    read and dropped, so a site whose PHP prints without end costs the node no memory. None when the deadline passed
+    first."""
+    kept = {process.stdout: bytearray(), process.stderr: bytearray()}
+    with selectors.DefaultSelector() as selector:
+        for stream in kept:
+            selector.register(stream, selectors.EVENT_READ)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            for key, _ in selector.select(left):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    continue
+                buffer = kept[key.fileobj]
+                room = OUTPUT_LIMIT - len(buffer)
+                if room > 0:
+                    buffer += chunk[:room]
+    return bytes(kept[process.stdout]), bytes(kept[process.stderr])
+
+
 def command_attempt(argv, timeout):
     """One WP-CLI run under a wall-clock limit: (outcome, detail). The command gets a process group of its own, so
     the whole group (PHP and anything it started) is killed at the limit."""
+    deadline = time.monotonic() + timeout
     try:
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    close_fds=True, start_new_session=True)
     except OSError as error:
         return INCONCLUSIVE, "could not start %s: %s" % (_short(argv[0]), _short(error.strerror or str(error)))
     try:
-        stdout, stderr = process.communicate(timeout=timeout)
+        output = _drain(process, deadline)
+        if output is not None:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
-        _kill_group(process)
+        output = None
+    finally:
+        if process.returncode is None:
+            _kill_group(process)
         for stream in (process.stdout, process.stderr):
             stream.close()
+    if output is None:
         return INCONCLUSIVE, "did not finish within %d s" % timeout
+    stdout, stderr = output
     if process.returncode < 0:
         return INCONCLUSIVE, "killed by signal %d" % -process.returncode
     if process.returncode == 0:

@@ -18,7 +18,8 @@ description:
   - >-
     Writes C(.pressluft-rolled-back) (JSON with the target, the reason code and the job ids) into the release it
     leaves, only when that is a real directory, never through a symbolic link.
-  - Empties I(fastcgi_cache_path) when it is set.
+  - Empties I(fastcgi_cache_path) when it is set, as far as it can: an entry it cannot remove is left with a warning,
+    since C(current) is already switched.
   - Takes codes and ids only; I(reason_code) must look like a registered error code.
 version_added: 1.0.0
 author: Pressluft
@@ -129,10 +130,14 @@ def write_marker(release, content):
     file by rename, so neither the folder nor the marker can redirect the write. Returns whether it changed."""
     folder = os.open(release, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
+        # The folder is the tenant's release, so whatever sits at the marker's name was put there by the tenant: opened
+        # without blocking (a FIFO would hold the read for good) and read only when it is a regular file of the
+        # marker's size (a huge sparse file would fill the memory). Anything else is replaced below.
         try:
-            existing = os.open(MARKER, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)
+            existing = os.open(MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
             with os.fdopen(existing, "rb") as stream:
-                if stream.read() == content:
+                found = os.fstat(stream.fileno())
+                if stat.S_ISREG(found.st_mode) and found.st_size == len(content) and stream.read(len(content) + 1) == content:
                     return False
         except OSError:
             pass
@@ -151,15 +156,25 @@ def write_marker(release, content):
 
 
 def purge(cache):
-    removed = 0
-    with os.scandir(cache) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path)
-            else:
-                os.unlink(entry.path)
-            removed += 1
-    return removed
+    """Empties the cache folder as far as it can: (entries removed, entries left). It runs after the switch, and the
+    folder is written by the web server, so by every site's PHP: an entry that cannot be removed (planted nested too
+    deep, not ours to delete, swapped for a link meanwhile) is left and counted, never a reason to call a rollback that
+    is done failed."""
+    removed = left = 0
+    try:
+        with os.scandir(cache) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path)
+                    else:
+                        os.unlink(entry.path)
+                    removed += 1
+                except (OSError, RecursionError):
+                    left += 1
+    except OSError:
+        left += 1
+    return removed, left
 
 
 def main():
@@ -214,7 +229,9 @@ def main():
         if not cache.startswith("/"):
             module.fail_json(msg="fastcgi_cache_path must be an absolute path", **{"from": leaving, "to": target, "switched": switched})
         if os.path.isdir(cache):
-            purged = purge(cache)
+            purged, left = purge(cache)
+            if left:
+                module.warn("%d entries of the FastCGI cache %s could not be removed" % (left, cache))
 
     module.exit_json(changed=switched or marked or purged > 0, switched=switched, purged=purged, **{"from": leaving, "to": target})
 

@@ -1,0 +1,59 @@
+using MassTransit;
+using Pressluft.Contracts;
+using Pressluft.Runner.Ansible;
+
+namespace Pressluft.Runner.Consumers;
+
+/// <summary>A job a runner was asked to run, as far as deciding whether to run it goes.</summary>
+public sealed record JobTicket(Guid JobId, int Attempt, Guid EnvironmentId, string JobType, DateTimeOffset? ExpiresAt, IReadOnlyList<string> Problems);
+
+/// <summary>
+/// The way every playbook job starts: admitted (<see cref="JobAdmission"/>), then the environment's lock taken, so at
+/// most one playbook runs on an environment across runners, then admitted again when another playbook held the lock
+/// (the gate may have given the job up meanwhile), then <see cref="JobStarted"/> told.
+/// </summary>
+public sealed class JobEntrance(IEnvironmentLocks locks, JobAdmission admission, IBus bus, TimeProvider clock)
+{
+    /// <summary>
+    /// The held lock, to release when the playbook is done; or null when the job must not run, after
+    /// <paramref name="refuse"/> has answered the refusal as the job's own answer message says it.
+    /// </summary>
+    public async Task<EnvironmentLock?> EnterAsync(JobTicket job, Func<JobRefusal, string, Task> refuse, CancellationToken cancellationToken)
+    {
+        if (!await AdmitAsync(job, refuse, cancellationToken))
+        {
+            return null;
+        }
+
+        var environment = await locks.AcquireAsync(job.EnvironmentId, cancellationToken);
+        if (environment.Waited && !await AdmitAsync(job, refuse, cancellationToken))
+        {
+            await environment.DisposeAsync();
+            return null;
+        }
+
+        // Straight to the bus, not the outbox: "running" is only worth telling while the playbook runs.
+        await bus.Publish(new JobStarted
+        {
+            JobId = job.JobId,
+            Attempt = job.Attempt,
+            EnvironmentId = job.EnvironmentId,
+            JobType = job.JobType,
+            Worker = JobVariables.Worker,
+            StartedAt = clock.GetUtcNow(),
+        }, cancellationToken);
+        return environment;
+    }
+
+    private async Task<bool> AdmitAsync(JobTicket job, Func<JobRefusal, string, Task> refuse, CancellationToken cancellationToken)
+    {
+        var (refusal, reason) = await admission.CheckAsync(job.JobId, job.Attempt, job.ExpiresAt, job.Problems, cancellationToken);
+        if (refusal == JobRefusal.None)
+        {
+            return true;
+        }
+
+        await refuse(refusal, reason);
+        return false;
+    }
+}
