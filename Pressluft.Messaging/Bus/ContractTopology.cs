@@ -28,6 +28,7 @@ public static class ContractTopology
         Exchange.For<HealthCheckDeadlineExpired>("pressluft.internal.health-check-deadline-expired"),
         Exchange.For<HealthCheckRetryDue>("pressluft.internal.health-check-retry-due"),
         Exchange.For<RollbackDeadlineExpired>("pressluft.internal.rollback-deadline-expired"),
+        Exchange.For<JobResumeDue>("pressluft.internal.job-resume-due"),
     ];
 
     /// <summary>Each message type's exchange.</summary>

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Messaging.Bus;
+using Pressluft.Messaging.Outbox;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Runner.Ansible;
 using Pressluft.Contracts;
@@ -82,6 +83,12 @@ public static class RunnerRegistration
             }
             else
             {
+                if (endpoints)
+                {
+                    // In-memory queues die with the process: gates waiting for an answer send their request again at start.
+                    services.AddHostedService<GateResumption>();
+                }
+
                 x.UsingInMemory((context, cfg) =>
                 {
                     cfg.UseDelayedMessageScheduler();

@@ -71,6 +71,19 @@ public sealed class HealthCheckJobs(IReleaseLedger ledger, IDeadlines deadlines,
         return SendAsync(context);
     }
 
+    /// <summary>
+    /// Sends the awaited attempt's request again, with a new deadline: the process restarted and the request may have been
+    /// lost in its in-memory queue. A runner that did take it finds the job answered (and runs nothing), or waits for the
+    /// environment's lock.
+    /// </summary>
+    public async Task ResumeAsync(BehaviorContext<ReleaseLifecycleState> context)
+    {
+        await deadlines.CancelCurrentAsync(context.Saga, context.CancellationToken);
+        logger.LogWarning("Resuming health check {JobId} attempt {Attempt} of environment {EnvironmentId} after a restart: its request is sent again",
+            context.Saga.CurrentJobId, context.Saga.Attempt, context.Saga.CorrelationId);
+        await SendAsync(context);
+    }
+
     /// <summary>The gate check's job failed with the verdict's code; the gate fails or rolls back for that code.</summary>
     public async Task RecordFailedAsync(BehaviorContext<ReleaseLifecycleState, HealthCheckFailed> context)
     {

@@ -33,11 +33,8 @@ public sealed class RollbackJobs(IReleaseLedger ledger, RollbackTargetSelector t
     public async Task RequestAsync(BehaviorContext<ReleaseLifecycleState, HealthCheckFailed> context)
     {
         var saga = context.Saga;
-        var ct = context.CancellationToken;
-        var settings = config.Current;
         var jobId = NewId.NextGuid();
         var reason = Reason(context);
-        var from = new ReleaseRef { Id = saga.ReleaseId, Path = saga.ReleasePath };
         var to = new ReleaseRef { Id = saga.RollbackTargetId!.Value, Path = saga.RollbackTargetPath! };
         await QueueAsync(context, jobId, to, reason);
         saga.CurrentJobId = jobId;
@@ -45,6 +42,31 @@ public sealed class RollbackJobs(IReleaseLedger ledger, RollbackTargetSelector t
 
         logger.LogWarning("Rolling environment {EnvironmentId} back from release {FromReleaseId} to {ToReleaseId} (job {JobId}): {Reason}",
             saga.CorrelationId, saga.ReleaseId, to.Id, jobId, reason);
+        await SendAsync(context, reason);
+    }
+
+    /// <summary>
+    /// Sends the awaited rollback's request again, with a new deadline: the process restarted and the request may have been
+    /// lost in its in-memory queue. A runner that did take it finds the job answered, or waits for the environment's lock;
+    /// the switch itself accepts <c>current</c> already at the target.
+    /// </summary>
+    public async Task ResumeAsync(BehaviorContext<ReleaseLifecycleState> context)
+    {
+        var saga = context.Saga;
+        await deadlines.CancelCurrentAsync(saga, context.CancellationToken);
+        logger.LogWarning("Resuming rollback {JobId} of environment {EnvironmentId} after a restart: its request is sent again", saga.CurrentJobId, saga.CorrelationId);
+        await SendAsync(context, $"{saga.FailureCode}: resumed after a restart");
+    }
+
+    // The request for the current rollback job, and the deadline by which its answer must arrive.
+    private async Task SendAsync(BehaviorContext<ReleaseLifecycleState> context, string reason)
+    {
+        var saga = context.Saga;
+        var ct = context.CancellationToken;
+        var settings = config.Current;
+        var jobId = saga.CurrentJobId!.Value;
+        var from = new ReleaseRef { Id = saga.ReleaseId, Path = saga.ReleasePath };
+        var to = new ReleaseRef { Id = saga.RollbackTargetId!.Value, Path = saga.RollbackTargetPath! };
         await context.Publish(new RollbackRequested
         {
             JobId = jobId,

@@ -48,6 +48,12 @@ internal static class GateSteps
     public static EventActivityBinder<ReleaseLifecycleState, HealthCheckRetryDue> ResendHealthCheck(this EventActivityBinder<ReleaseLifecycleState, HealthCheckRetryDue> binder) =>
         binder.Step<HealthCheckJobs, HealthCheckRetryDue>((checks, x) => checks.ResendAsync(x));
 
+    public static EventActivityBinder<ReleaseLifecycleState, JobResumeDue> ResumeHealthCheck(this EventActivityBinder<ReleaseLifecycleState, JobResumeDue> binder) =>
+        binder.Step<HealthCheckJobs, JobResumeDue>((checks, x) => checks.ResumeAsync(x));
+
+    public static EventActivityBinder<ReleaseLifecycleState, JobResumeDue> ResumeRollback(this EventActivityBinder<ReleaseLifecycleState, JobResumeDue> binder) =>
+        binder.Step<RollbackJobs, JobResumeDue>((rollbacks, x) => rollbacks.ResumeAsync(x));
+
     public static EventActivityBinder<ReleaseLifecycleState, HealthCheckFailed> RecordCheckFailed(this EventActivityBinder<ReleaseLifecycleState, HealthCheckFailed> binder) =>
         binder.Step<HealthCheckJobs, HealthCheckFailed>((checks, x) => checks.RecordFailedAsync(x));
 

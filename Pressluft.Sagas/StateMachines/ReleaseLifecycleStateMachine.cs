@@ -32,13 +32,14 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
         Answer(() => RollbackCompleted);
         Answer(() => RollbackFailed);
         Answer(() => RollbackDeadlineExpired);
+        Answer(() => JobResumeDue);
 
         // First, so they judge an answer before an accepting step below moves the saga on (declared after, they saw the
         // saga already waiting for the next job and called every accepted answer stale): an answer for any job or
         // attempt but the one awaited is stale, in every state, and changes nothing.
         DuringAny(
             Stale(JobStarted), Stale(HealthCheckPassed), Stale(HealthCheckFailed), Stale(HealthCheckDeadlineExpired),
-            Stale(HealthCheckRetryDue), Stale(RollbackCompleted), Stale(RollbackFailed), Stale(RollbackDeadlineExpired));
+            Stale(HealthCheckRetryDue), Stale(RollbackCompleted), Stale(RollbackFailed), Stale(RollbackDeadlineExpired), Stale(JobResumeDue));
 
         Initially(
             When(MutationCompleted)
@@ -87,7 +88,9 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
             When(HealthCheckDeadlineExpired, Awaited)
                 .HandleAsTimedOutCheck(HealthCheckFailed),
             When(HealthCheckRetryDue, Awaited)
-                .ResendHealthCheck());
+                .ResendHealthCheck(),
+            When(JobResumeDue, Awaited)
+                .ResumeHealthCheck());
 
         During(RollingBack,
             When(RollbackCompleted, Awaited)
@@ -101,7 +104,9 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
             When(RollbackDeadlineExpired, Awaited)
                 .RecordRollbackTimedOut()
                 .CompleteGate(GateOutcomes.Failed)
-                .TransitionTo(Failed));
+                .TransitionTo(Failed),
+            When(JobResumeDue, Awaited)
+                .ResumeRollback());
 
         // The restored release is checked once; failing that, the environment waits for an operator (never flips again).
         During(VerifyingRollback,
@@ -119,7 +124,9 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
             When(HealthCheckDeadlineExpired, Awaited)
                 .HandleAsTimedOutCheck(HealthCheckFailed),
             When(HealthCheckRetryDue, Awaited)
-                .ResendHealthCheck());
+                .ResendHealthCheck(),
+            When(JobResumeDue, Awaited)
+                .ResumeHealthCheck());
 
         // A failed environment gates nothing until an operator resets it. A mutation meanwhile is recorded (its release is
         // live) and its gate held; the reset then checks that release instead of calling an unchecked release active.
@@ -166,6 +173,7 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
     public Event<RollbackCompleted> RollbackCompleted { get; private set; } = null!;
     public Event<RollbackFailed> RollbackFailed { get; private set; } = null!;
     public Event<RollbackDeadlineExpired> RollbackDeadlineExpired { get; private set; } = null!;
+    public Event<JobResumeDue> JobResumeDue { get; private set; } = null!;
 
     // Opens a gate for an admitted mutation.
     private EventActivityBinder<ReleaseLifecycleState, MutationCompleted> OpenGate(EventActivityBinder<ReleaseLifecycleState, MutationCompleted> admitted) =>
