@@ -7,8 +7,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Persistence;
+using Pressluft.Runner.Hosting;
 using Pressluft.Runner.Telemetry;
 using Pressluft.Sagas.Validation;
 
@@ -17,8 +19,8 @@ namespace Pressluft.Runner.Http;
 /// <summary>
 /// The HTTP intake: the same plain-JSON documents a publisher sends to RabbitMQ, read with MassTransit's own JSON
 /// settings and checked by exactly the validators the bus endpoints run. A bad document is answered 400 with the
-/// reasons and changes nothing; a good one is published as a publisher would (202), and mutation-intake then takes
-/// it on to the saga.
+/// reasons and changes nothing; a good one is published as a publisher would, and mutation-intake then takes it on to
+/// the saga. On the embedded default a mutation is answered 202 once its gate is stored (a restart then resumes it).
 /// </summary>
 public static class IntakeEndpoints
 {
@@ -70,7 +72,52 @@ public static class IntakeEndpoints
         }
 
         await services.GetRequiredService<IBus>().Publish(message, cancellationToken);
+        if (message is MutationCompleted mutation && !await StoredAsync(services, mutation.MutationJobId, cancellationToken))
+        {
+            return Results.Json(new { errors = new[] { $"mutation {mutation.MutationJobId} was not stored within {StoreWait.TotalSeconds:0} s; publish it again (a mutation is gated once)" } },
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
         return Results.Json(accepted(message), statusCode: StatusCodes.Status202Accepted);
+    }
+
+    // How long the embedded default waits for a mutation's gate to be stored before it answers.
+    private static readonly TimeSpan StoreWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// On the embedded default a published message sits in an in-memory queue that dies with the process, so 202 waits
+    /// until the gate has stored the mutation (its gate row, committed with the request that follows): from there a
+    /// restart resumes it. On RabbitMQ the publish itself was confirmed by the broker's durable queue.
+    /// </summary>
+    private static async Task<bool> StoredAsync(IServiceProvider services, Guid mutationJobId, CancellationToken cancellationToken)
+    {
+        if (services.GetRequiredService<IOptions<TransportOptions>>().Value.Kind != TransportKind.InMemory)
+        {
+            return true;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StoreWait);
+        try
+        {
+            while (true)
+            {
+                await using (var scope = services.CreateAsyncScope())
+                {
+                    var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
+                    if (await db.Gates.AsNoTracking().AnyAsync(g => g.MutationJobId == mutationJobId, timeout.Token))
+                    {
+                        return true;
+                    }
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(20), timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     /// <summary>A reset applies to a failed environment only; anything else is refused here rather than ignored by the saga.</summary>
