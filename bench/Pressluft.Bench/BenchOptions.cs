@@ -30,6 +30,13 @@ internal sealed class BenchOptions
 
     public int PgbenchSeconds { get; init; } = 15;
 
+    /// <summary>Which parts run (floor, pgbench, stub, real, embedded); all by default. A row whose inputs were skipped is left out.</summary>
+    public IReadOnlySet<string> Phases { get; init; } = new HashSet<string>(AllPhases);
+
+    public static readonly string[] AllPhases = ["floor", "pgbench", "stub", "real", "embedded"];
+
+    public bool Runs(string phase) => Phases.Contains(phase);
+
     public static BenchOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -61,6 +68,7 @@ internal sealed class BenchOptions
             RollbackRuns = Int("rollback-runs", defaults.RollbackRuns),
             Fleet = Int("fleet", defaults.Fleet),
             PgbenchSeconds = Int("pgbench-seconds", defaults.PgbenchSeconds),
+            Phases = values.TryGetValue("phases", out var phases) ? phases.Split(',').ToHashSet() : defaults.Phases,
         };
     }
 }

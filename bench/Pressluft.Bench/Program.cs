@@ -47,15 +47,23 @@ var finished = false;
 
 try
 {
-    Step("floor: ansible-playbook, one uri check");
-    var floor = await Floor.MeasureAsync(options.AnsibleDirectory, work);
-    report.Info("floor (one-task play, one uri check)", $"{floor.TotalSeconds:0.000} s (median of 3)");
+    var floor = TimeSpan.Zero;
+    if (options.Runs("floor") || options.Runs("real"))
+    {
+        Step("floor: ansible-playbook, one uri check");
+        floor = await Floor.MeasureAsync(options.AnsibleDirectory, work);
+        report.Info("floor (one-task play, one uri check)", $"{floor.TotalSeconds:0.000} s (median of 3)");
+    }
 
-    Step($"pgbench -N, 4 clients, {options.PgbenchSeconds} s");
-    await Postgres.RecreateAsync(options.Postgres, "pressluft_pgbench");
-    var tps = await Postgres.PgbenchAsync(pgbenchDatabase, options.PgbenchSeconds);
-    await Postgres.DropAsync(options.Postgres, "pressluft_pgbench");
-    report.Info("pgbench -N TPS (4 clients, fsync on)", tps.ToString("0", CultureInfo.InvariantCulture));
+    var tps = double.NaN;
+    if (options.Runs("pgbench"))
+    {
+        Step($"pgbench -N, 4 clients, {options.PgbenchSeconds} s");
+        await Postgres.RecreateAsync(options.Postgres, "pressluft_pgbench");
+        tps = await Postgres.PgbenchAsync(pgbenchDatabase, options.PgbenchSeconds);
+        await Postgres.DropAsync(options.Postgres, "pressluft_pgbench");
+        report.Info("pgbench -N TPS (4 clients, fsync on)", tps.ToString("0", CultureInfo.InvariantCulture));
+    }
 
     // 3. RabbitMQ + PostgreSQL, stub ansible-playbook.
     await Postgres.RecreateAsync(options.Postgres, "pressluft_bench");
@@ -70,109 +78,123 @@ try
     {
         var watch = new GateWatch();
         await watch.ConnectAsync(busControl);
-        Step("pressluft run on RabbitMQ + PostgreSQL, stub ansible-playbook");
-        await using (var service = await ServiceProcess.StartAsync(options.Service, Path.Combine(work, "service-stub.log"), options.HttpPort,
-                         ServiceSettings(stub, stubSites, "stub")))
+        if (options.Runs("stub"))
         {
-            await Task.Delay(TimeSpan.FromSeconds(5));
-            var idle = service.RssMiB();
-            Step($"latency: {options.Samples} events at {options.Rate}/s");
-            var (p50, p99) = await LatencyAsync(m => busControl.Publish(m), watch, stubSites);
-            report.Row("MutationCompleted published -> HealthCheckRequested delivered, p99, RabbitMQ + PostgreSQL",
-                $"{p99:0.0} ms (p50 {p50:0.0})", "<= 20 ms", p99, 20, lowerIsBetter: true);
-
-            Step($"throughput: a backlog of {options.Gates} gates");
-            var cpuBefore = service.CpuTime();
-            var peak = 0.0;
-            using var sampling = new CancellationTokenSource();
-            var sampler = Task.Run(async () =>
+            Step("pressluft run on RabbitMQ + PostgreSQL, stub ansible-playbook");
+            await using (var service = await ServiceProcess.StartAsync(options.Service, Path.Combine(work, "service-stub.log"), options.HttpPort,
+                             ServiceSettings(stub, stubSites, "stub")))
             {
-                while (!sampling.IsCancellationRequested)
+                await Task.Delay(TimeSpan.FromSeconds(5));
+                var idle = service.RssMiB();
+                Step($"latency: {options.Samples} events at {options.Rate}/s");
+                var (p50, p99) = await LatencyAsync(m => busControl.Publish(m), watch, stubSites);
+                report.Row("MutationCompleted published -> HealthCheckRequested delivered, p99, RabbitMQ + PostgreSQL",
+                    $"{p99:0.0} ms (p50 {p50:0.0})", "<= 20 ms", p99, 20, lowerIsBetter: true);
+
+                Step($"throughput: a backlog of {options.Gates} gates");
+                var cpuBefore = service.CpuTime();
+                var peak = 0.0;
+                using var sampling = new CancellationTokenSource();
+                var sampler = Task.Run(async () =>
                 {
-                    peak = Math.Max(peak, service.RssMiB());
-                    await Task.Delay(250, CancellationToken.None);
+                    while (!sampling.IsCancellationRequested)
+                    {
+                        peak = Math.Max(peak, service.RssMiB());
+                        await Task.Delay(250, CancellationToken.None);
+                    }
+                });
+                var (elapsed, failed) = await BacklogAsync(m => busControl.Publish(m), watch, Enumerable.Range(0, options.Gates).Select(_ => StubMutation(stubSites)).ToList());
+                await sampling.CancelAsync();
+                await sampler;
+                var cpu = service.CpuTime() - cpuBefore;
+                var gatesPerSecond = options.Gates / elapsed.TotalSeconds;
+                if (options.Runs("pgbench"))
+                {
+                    report.Row($"complete gates/s (stub ansible-playbook) / pgbench -N TPS: {gatesPerSecond:0.0} / {tps:0}",
+                        $"{gatesPerSecond / tps:0.000}", ">= 0.05 (aim 0.10)", gatesPerSecond / tps, 0.05, lowerIsBetter: false);
                 }
-            });
-            var (elapsed, failed) = await BacklogAsync(m => busControl.Publish(m), watch, Enumerable.Range(0, options.Gates).Select(_ => StubMutation(stubSites)).ToList());
-            await sampling.CancelAsync();
-            await sampler;
-            var cpu = service.CpuTime() - cpuBefore;
-            var gatesPerSecond = options.Gates / elapsed.TotalSeconds;
-            report.Row($"complete gates/s (stub ansible-playbook) / pgbench -N TPS: {gatesPerSecond:0.0} / {tps:0}",
-                $"{gatesPerSecond / tps:0.000}", ">= 0.05 (aim 0.10)", gatesPerSecond / tps, 0.05, lowerIsBetter: false);
-            // Consumed by the service per gate: the intake's MutationCompleted, the saga's MutationCompleted, JobStarted
-            // and HealthCheckPassed, the runner's HealthCheckRequested.
-            report.Info("service CPU per gate / per consumed message (5 per gate)",
-                $"{cpu.TotalMilliseconds / options.Gates:0.00} ms / {cpu.TotalMilliseconds / options.Gates / 5:0.00} ms ({options.Gates} gates in {elapsed.TotalSeconds:0.00} s{(failed > 0 ? $", {failed} not passed" : "")})");
-            report.Row("runner RSS idle / under load (ps)", $"{idle:0} / {peak:0} MiB", "<= 120 / 200 MiB",
-                Math.Max(idle / 120, peak / 200), 1, lowerIsBetter: true);
+                else
+                {
+                    report.Info("complete gates/s (stub ansible-playbook)", $"{gatesPerSecond:0.0}");
+                }
+
+                // Consumed by the service per gate: the intake's MutationCompleted, the saga's MutationCompleted, JobStarted
+                // and HealthCheckPassed, the runner's HealthCheckRequested.
+                report.Info("service CPU per gate / per consumed message (5 per gate)",
+                    $"{cpu.TotalMilliseconds / options.Gates:0.00} ms / {cpu.TotalMilliseconds / options.Gates / 5:0.00} ms ({options.Gates} gates in {elapsed.TotalSeconds:0.00} s{(failed > 0 ? $", {failed} not passed" : "")})");
+                report.Row("runner RSS idle / under load (ps)", $"{idle:0} / {peak:0} MiB", "<= 120 / 200 MiB",
+                    Math.Max(idle / 120, peak / 200), 1, lowerIsBetter: true);
+            }
         }
 
         // 4. RabbitMQ + PostgreSQL, the real playbooks against local sites.
-        Step("pressluft run on RabbitMQ + PostgreSQL, real playbooks");
-        var sites = Directory.CreateDirectory(Path.Combine(work, "sites")).FullName;
-        await using (var service = await ServiceProcess.StartAsync(options.Service, Path.Combine(work, "service-real.log"), options.HttpPort,
-                         ServiceSettings("ansible-playbook", sites, "real")))
+        if (options.Runs("real"))
         {
-            var healthy = new List<double>();
-            for (var i = 0; i < options.PlaybookRuns; i++)
+            Step("pressluft run on RabbitMQ + PostgreSQL, real playbooks");
+            var sites = Directory.CreateDirectory(Path.Combine(work, "sites")).FullName;
+            await using (var service = await ServiceProcess.StartAsync(options.Service, Path.Combine(work, "service-real.log"), options.HttpPort,
+                             ServiceSettings("ansible-playbook", sites, "real")))
             {
-                var site = new LocalSite(sites);
-                var release = site.AddRelease("r1");
-                site.MakeCurrent(release);
-                await using var server = LocalSiteServer.Start(site.SitePath);
-                var (duration, outcome) = await GateAsync(m => busControl.Publish(m), watch, Mutation(site, site.NodeId, server.Url, release, null));
-                Expect(outcome, GateOutcomes.Passed);
-                healthy.Add(duration.TotalSeconds);
-            }
-
-            var healthyTarget = floor.TotalSeconds + 0.25;
-            report.Row($"event -> release healthy, real playbook (median; max {healthy.Max():0.00} s)", $"{Median(healthy):0.00} s",
-                $"<= floor + 0.25 = {healthyTarget:0.00} s", Median(healthy), healthyTarget, lowerIsBetter: true);
-
-            var rollbacks = new List<double>();
-            for (var i = 0; i < options.RollbackRuns; i++)
-            {
-                var site = new LocalSite(sites);
-                var good = site.AddRelease("r1");
-                var broken = site.AddRelease("r2", httpStatus: 500);
-                site.MakeCurrent(broken);
-                await using var server = LocalSiteServer.Start(site.SitePath);
-                var (duration, outcome) = await GateAsync(m => busControl.Publish(m), watch, Mutation(site, site.NodeId, server.Url, broken, good));
-                Expect(outcome, GateOutcomes.RolledBack);
-                rollbacks.Add(duration.TotalSeconds);
-            }
-
-            var rollbackTarget = 3 * floor.TotalSeconds + 0.5;
-            report.Row($"failure -> rollback -> re-check -> gate done (median; max {rollbacks.Max():0.00} s)", $"{Median(rollbacks):0.00} s",
-                $"<= 3 x floor + 0.5 = {rollbackTarget:0.00} s", Median(rollbacks), rollbackTarget, lowerIsBetter: true);
-
-            Step($"fleet: a backlog of {options.Fleet} local sites on one node");
-            var node = Guid.NewGuid();
-            var fleet = new List<MutationCompleted>();
-            var servers = new List<LocalSiteServer>();
-            try
-            {
-                for (var i = 0; i < options.Fleet; i++)
+                var healthy = new List<double>();
+                for (var i = 0; i < options.PlaybookRuns; i++)
                 {
                     var site = new LocalSite(sites);
                     var release = site.AddRelease("r1");
                     site.MakeCurrent(release);
-                    var server = LocalSiteServer.Start(site.SitePath);
-                    servers.Add(server);
-                    fleet.Add(Mutation(site, node, server.Url, release, null));
+                    await using var server = LocalSiteServer.Start(site.SitePath);
+                    var (duration, outcome) = await GateAsync(m => busControl.Publish(m), watch, Mutation(site, site.NodeId, server.Url, release, null));
+                    Expect(outcome, GateOutcomes.Passed);
+                    healthy.Add(duration.TotalSeconds);
                 }
 
-                var (elapsed, failed) = await BacklogAsync(m => busControl.Publish(m), watch, fleet);
-                var perMinute = options.Fleet / elapsed.TotalMinutes;
-                report.Row($"gates per minute, real playbooks, one runner, {options.Fleet} sites on one node{(failed > 0 ? $" ({failed} not passed)" : "")}",
-                    $"{perMinute:0}", ">= 100", perMinute, 100, lowerIsBetter: false);
-            }
-            finally
-            {
-                foreach (var server in servers)
+                var healthyTarget = floor.TotalSeconds + 0.25;
+                report.Row($"event -> release healthy, real playbook (median; max {healthy.Max():0.00} s)", $"{Median(healthy):0.00} s",
+                    $"<= floor + 0.25 = {healthyTarget:0.00} s", Median(healthy), healthyTarget, lowerIsBetter: true);
+
+                var rollbacks = new List<double>();
+                for (var i = 0; i < options.RollbackRuns; i++)
                 {
-                    await server.DisposeAsync();
+                    var site = new LocalSite(sites);
+                    var good = site.AddRelease("r1");
+                    var broken = site.AddRelease("r2", httpStatus: 500);
+                    site.MakeCurrent(broken);
+                    await using var server = LocalSiteServer.Start(site.SitePath);
+                    var (duration, outcome) = await GateAsync(m => busControl.Publish(m), watch, Mutation(site, site.NodeId, server.Url, broken, good));
+                    Expect(outcome, GateOutcomes.RolledBack);
+                    rollbacks.Add(duration.TotalSeconds);
+                }
+
+                var rollbackTarget = 3 * floor.TotalSeconds + 0.5;
+                report.Row($"failure -> rollback -> re-check -> gate done (median; max {rollbacks.Max():0.00} s)", $"{Median(rollbacks):0.00} s",
+                    $"<= 3 x floor + 0.5 = {rollbackTarget:0.00} s", Median(rollbacks), rollbackTarget, lowerIsBetter: true);
+
+                Step($"fleet: a backlog of {options.Fleet} local sites on one node");
+                var node = Guid.NewGuid();
+                var fleet = new List<MutationCompleted>();
+                var servers = new List<LocalSiteServer>();
+                try
+                {
+                    for (var i = 0; i < options.Fleet; i++)
+                    {
+                        var site = new LocalSite(sites);
+                        var release = site.AddRelease("r1");
+                        site.MakeCurrent(release);
+                        var server = LocalSiteServer.Start(site.SitePath);
+                        servers.Add(server);
+                        fleet.Add(Mutation(site, node, server.Url, release, null));
+                    }
+
+                    var (elapsed, failed) = await BacklogAsync(m => busControl.Publish(m), watch, fleet);
+                    var perMinute = options.Fleet / elapsed.TotalMinutes;
+                    report.Row($"gates per minute, real playbooks, one runner, {options.Fleet} sites on one node{(failed > 0 ? $" ({failed} not passed)" : "")}",
+                        $"{perMinute:0}", ">= 100", perMinute, 100, lowerIsBetter: false);
+                }
+                finally
+                {
+                    foreach (var server in servers)
+                    {
+                        await server.DisposeAsync();
+                    }
                 }
             }
         }
@@ -183,38 +205,41 @@ try
     }
 
     // 5. The embedded default, composed as `pressluft run` composes it; its log goes to a file, not the table.
-    Step("embedded default (in-memory bus + SQLite), stub ansible-playbook");
-    var embedded = Directory.CreateDirectory(Path.Combine(work, "embedded")).FullName;
-    await using (var log = new StreamWriter(Path.Combine(work, "service-embedded.log")) { AutoFlush = true })
+    if (options.Runs("embedded"))
     {
-        Console.SetOut(log);
-        try
+        Step("embedded default (in-memory bus + SQLite), stub ansible-playbook");
+        var embedded = Directory.CreateDirectory(Path.Combine(work, "embedded")).FullName;
+        await using (var log = new StreamWriter(Path.Combine(work, "service-embedded.log")) { AutoFlush = true })
         {
-            var settings = ServiceSettings(stub, stubSites, "embedded");
-            settings.Remove("Pressluft:Transport:Kind");
-            settings.Remove("Pressluft:Transport:RabbitMqUrl");
-            settings["Pressluft:Ledger:Provider"] = "Sqlite";
-            settings["Pressluft:Ledger:ConnectionString"] = $"Data Source={Path.Combine(embedded, "pressluft.db")}";
-            settings["Pressluft:StateDirectory"] = embedded;
-            settings["Pressluft:Http:Enabled"] = "false";
-            using var host = RunnerHost.CreateBuilder(settings!).Build();
-            await host.StartAsync();
+            Console.SetOut(log);
             try
             {
-                var bus = host.Services.GetRequiredService<IBus>();
-                var watch = new GateWatch();
-                await watch.ConnectAsync(bus);
-                var (p50, p99) = await LatencyAsync(m => bus.Publish(m), watch, stubSites);
-                report.Row("the same on the embedded default (in-memory bus + SQLite), p99", $"{p99:0.0} ms (p50 {p50:0.0})", "<= 20 ms", p99, 20, lowerIsBetter: true);
+                var settings = ServiceSettings(stub, stubSites, "embedded");
+                settings.Remove("Pressluft:Transport:Kind");
+                settings.Remove("Pressluft:Transport:RabbitMqUrl");
+                settings["Pressluft:Ledger:Provider"] = "Sqlite";
+                settings["Pressluft:Ledger:ConnectionString"] = $"Data Source={Path.Combine(embedded, "pressluft.db")}";
+                settings["Pressluft:StateDirectory"] = embedded;
+                settings["Pressluft:Http:Enabled"] = "false";
+                using var host = RunnerHost.CreateBuilder(settings!).Build();
+                await host.StartAsync();
+                try
+                {
+                    var bus = host.Services.GetRequiredService<IBus>();
+                    var watch = new GateWatch();
+                    await watch.ConnectAsync(bus);
+                    var (p50, p99) = await LatencyAsync(m => bus.Publish(m), watch, stubSites);
+                    report.Row("the same on the embedded default (in-memory bus + SQLite), p99", $"{p99:0.0} ms (p50 {p50:0.0})", "<= 20 ms", p99, 20, lowerIsBetter: true);
+                }
+                finally
+                {
+                    await host.StopAsync();
+                }
             }
             finally
             {
-                await host.StopAsync();
+                Console.SetOut(output);
             }
-        }
-        finally
-        {
-            Console.SetOut(output);
         }
     }
 
