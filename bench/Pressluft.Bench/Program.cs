@@ -28,7 +28,7 @@ try
 catch (ArgumentException exception)
 {
     Console.Error.WriteLine($"{exception.Message}\nusage: Pressluft.Bench --postgres <connection string> --rabbitmq <amqp url> --service <pressluft executable> " +
-        "--ansible <ansible folder> [--http-port 8600] [--gates 400] [--samples 200] [--rate 10] [--playbook-runs 5] [--rollback-runs 3] [--fleet 100] [--pgbench-seconds 15] [--work <folder>]");
+        "--ansible <ansible folder> [--http-port 8600] [--gates 400] [--samples 200] [--rate 0] [--playbook-runs 5] [--rollback-runs 3] [--fleet 100] [--pgbench-seconds 15] [--phases floor,pgbench,stub,real,embedded] [--work <folder>]");
     return 2;
 }
 
@@ -86,7 +86,7 @@ try
             {
                 await Task.Delay(TimeSpan.FromSeconds(5));
                 var idle = service.RssMiB();
-                Step($"latency: {options.Samples} events at {options.Rate}/s");
+                Step($"latency: {options.Samples} events {(options.Rate > 0 ? $"at {options.Rate}/s" : "one at a time")}");
                 var (p50, p99) = await LatencyAsync(m => busControl.Publish(m), watch, stubSites);
                 report.Row("MutationCompleted published -> HealthCheckRequested delivered, p99, RabbitMQ + PostgreSQL",
                     $"{p99:0.0} ms (p50 {p50:0.0})", "<= 20 ms", p99, 20, lowerIsBetter: true);
@@ -285,23 +285,28 @@ Dictionary<string, string> ServiceSettings(string ansiblePlaybook, string sitesR
     ["Pressluft:Ansible:JobsDirectory"] = Directory.CreateDirectory(Path.Combine(work, "jobs-" + name)).FullName,
 };
 
-// Events published at a steady rate (not one at a time, not all at once): what the latency rows describe.
+// The latency of one event: after a warm-up backlog (a fresh process compiles its code on first use), events one at a
+// time, each after the previous gate completed (--rate 0, the default), or at a steady rate (--rate N per second).
 async Task<(double P50, double P99)> LatencyAsync(Func<MutationCompleted, Task> publish, GateWatch watch, string sitesRoot)
 {
+    await BacklogAsync(publish, watch, Enumerable.Range(0, Math.Min(50, options.Samples)).Select(_ => StubMutation(sitesRoot)).ToList());
     var entries = new List<GateWatch.Entry>();
-    var interval = TimeSpan.FromSeconds(1 / options.Rate);
     var clock = Stopwatch.StartNew();
     for (var i = 0; i < options.Samples; i++)
     {
-        var due = interval * i;
-        if (due > clock.Elapsed)
+        if (options.Rate > 0 && TimeSpan.FromSeconds(i / options.Rate) is var due && due > clock.Elapsed)
         {
             await Task.Delay(due - clock.Elapsed);
         }
 
         var mutation = StubMutation(sitesRoot);
-        entries.Add(watch.Track(mutation.EnvironmentId));
+        var entry = watch.Track(mutation.EnvironmentId);
+        entries.Add(entry);
         await publish(mutation);
+        if (options.Rate <= 0)
+        {
+            await entry.GateAsync(TimeSpan.FromSeconds(120));
+        }
     }
 
     var latencies = (await Task.WhenAll(entries.Select(e => e.RequestLatencyAsync(TimeSpan.FromSeconds(60))))).Select(l => l.TotalMilliseconds).Order().ToList();
