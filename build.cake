@@ -96,9 +96,9 @@ Task("Bench")
     var services = new Dictionary<string, string>
     {
         ["PRESSLUFT_SERVICES_DIR"] = EnvironmentVariable("PRESSLUFT_SERVICES_DIR") ?? "/tmp/pressluft-bench-services",
-        ["PRESSLUFT_PG_PORT"] = EnvironmentVariable("PRESSLUFT_PG_PORT") ?? "55532",
-        ["PRESSLUFT_RABBIT_PORT"] = EnvironmentVariable("PRESSLUFT_RABBIT_PORT") ?? "56820",
-        ["PRESSLUFT_RABBIT_MANAGEMENT_PORT"] = EnvironmentVariable("PRESSLUFT_RABBIT_MANAGEMENT_PORT") ?? "15780",
+        ["PRESSLUFT_PG_PORT"] = EnvironmentVariable("PRESSLUFT_PG_PORT") ?? "55472",
+        ["PRESSLUFT_RABBIT_PORT"] = EnvironmentVariable("PRESSLUFT_RABBIT_PORT") ?? "56762",
+        ["PRESSLUFT_RABBIT_MANAGEMENT_PORT"] = EnvironmentVariable("PRESSLUFT_RABBIT_MANAGEMENT_PORT") ?? "15762",
     };
     var started = new List<string>();
     try
