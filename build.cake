@@ -3,7 +3,7 @@
 //   ./build.sh --target=Lint    ansible-playbook --syntax-check and ansible-lint on both playbooks
 //   ./build.sh --target=Test    every test; writes TRX and artifacts/test-results/summary.txt
 //   ./build.sh --target=Demo    the embedded demo: a failing deploy rolled back
-//   ./build.sh --target=Bench   saga hot path on PostgreSQL (fsync on): commits, round trips, transitions per second
+//   ./build.sh --target=Bench   issue 10's performance table: latency, throughput vs pgbench, real-playbook rows, memory
 //   ./build.sh --target=Faults  the fault-injection suite (issue 9): ten faults against real runners, one line each;
 //                               writes artifacts/faults/summary.txt. --scale=<n> runs it bigger, --only=<1,2,...> some.
 
@@ -135,13 +135,59 @@ Task("Bench")
     .IsDependentOn("Build")
     .Does(() =>
 {
-    // A benchmark needs durable commits: the cluster is (re)started with fsync on, and a database of its own.
-    var postgres = Capture("scripts/postgres.sh", "start --fsync on").Replace("Database=pressluft", "Database=pressluft_bench");
-    var gates = Argument("gates", "600");
-    var concurrency = Argument("concurrency", "8");
-    DotNetRun("bench/Pressluft.Bench/Pressluft.Bench.csproj",
-        new ProcessArgumentBuilder().AppendQuoted(postgres).Append(gates).Append(concurrency),
-        new DotNetRunSettings { Configuration = configuration, NoBuild = true, NoRestore = true });
+    // The bench's own PostgreSQL (fsync on: a benchmark needs durable commits) and RabbitMQ, apart from the test
+    // services unless the PRESSLUFT_* variables say otherwise. Whatever this target started it stops again, whatever
+    // happens; a service that was already running is left running.
+    var services = new Dictionary<string, string>
+    {
+        ["PRESSLUFT_SERVICES_DIR"] = EnvironmentVariable("PRESSLUFT_SERVICES_DIR") ?? "/tmp/pressluft-bench-services",
+        ["PRESSLUFT_PG_PORT"] = EnvironmentVariable("PRESSLUFT_PG_PORT") ?? "55472",
+        ["PRESSLUFT_RABBIT_PORT"] = EnvironmentVariable("PRESSLUFT_RABBIT_PORT") ?? "56762",
+        ["PRESSLUFT_RABBIT_MANAGEMENT_PORT"] = EnvironmentVariable("PRESSLUFT_RABBIT_MANAGEMENT_PORT") ?? "15762",
+    };
+    var started = new List<string>();
+    try
+    {
+        var postgres = StartOwnService("scripts/postgres.sh", "start --fsync on", services, started);
+        var rabbit = StartOwnService("scripts/rabbitmq.sh", "start", services, started);
+        var arguments = new ProcessArgumentBuilder()
+            .Append("--postgres").AppendQuoted(postgres)
+            .Append("--rabbitmq").AppendQuoted(rabbit)
+            .Append("--service").AppendQuoted(MakeAbsolute(File($"Pressluft.Runner/bin/{configuration}/net10.0/pressluft")).FullPath)
+            .Append("--ansible").AppendQuoted(MakeAbsolute(Directory("ansible")).FullPath)
+            .Append("--http-port").Append(Argument("http-port", "8600"));
+        // Sizes: ./build.sh --target=Bench --gates=400 --samples=200 --rate=0 --playbook-runs=5 --rollback-runs=3 --fleet=100 --pgbench-seconds=15
+        foreach (var size in new[] { "gates", "samples", "rate", "playbook-runs", "rollback-runs", "fleet", "pgbench-seconds", "phases" })
+        {
+            if (HasArgument(size))
+            {
+                arguments.Append($"--{size}").Append(Argument<string>(size));
+            }
+        }
+
+        var exitCode = StartProcess("dotnet", new ProcessSettings
+        {
+            Arguments = new ProcessArgumentBuilder().AppendQuoted(MakeAbsolute(File($"bench/Pressluft.Bench/bin/{configuration}/net10.0/Pressluft.Bench.dll")).FullPath)
+                .Append(arguments.Render()),
+        });
+        if (exitCode == 2)
+        {
+            throw new CakeException("the bench did not run (exit 2)");
+        }
+
+        // Exit 1 means a row missed its target: the table says which, and that is the bench's result, not an error.
+        Information(exitCode == 0 ? "every row reached its target" : "some rows missed their target (see the table)");
+    }
+    finally
+    {
+        foreach (var script in Enumerable.Reverse(started))
+        {
+            if (StartProcess(script, new ProcessSettings { Arguments = "stop", EnvironmentVariables = services }) != 0)
+            {
+                Warning($"{script} stop failed");
+            }
+        }
+    }
 });
 
 RunTarget(target);
@@ -195,4 +241,22 @@ void WriteSummary()
     {
         throw new CakeException("No test ran.");
     }
+}
+
+// Starts a service for the bench unless it is already running; a service it started is remembered so it is stopped.
+string StartOwnService(string script, string arguments, IDictionary<string, string> environment, List<string> started)
+{
+    var running = StartProcess(script, new ProcessSettings { Arguments = "status", EnvironmentVariables = environment, RedirectStandardOutput = true }) == 0;
+    if (!running)
+    {
+        started.Add(script);
+    }
+
+    var exitCode = StartProcess(script, new ProcessSettings { Arguments = arguments, EnvironmentVariables = environment, RedirectStandardOutput = true }, out var output);
+    if (exitCode != 0)
+    {
+        throw new CakeException($"{script} {arguments} exited {exitCode}");
+    }
+
+    return string.Join("\n", output).Trim();
 }

@@ -20,12 +20,12 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     private readonly Dictionary<Guid, DateTime> _sitesToFollow = [];
 
     public async Task<bool> GateExistsAsync(Guid mutationJobId, CancellationToken cancellationToken) =>
-        await db.Gates.FindAsync([mutationJobId], cancellationToken) is not null;
+        await db.FindByKeyAsync<GateRecord>(mutationJobId, cancellationToken) is not null;
 
     public async Task<IReadOnlyList<string>> FindConflictsAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
-        var environment = await db.Environments.FindAsync([mutation.EnvironmentId], cancellationToken);
+        var environment = await db.FindByKeyAsync<EnvironmentRecord>(mutation.EnvironmentId, cancellationToken);
         if (environment is not null && environment.SiteId != mutation.SiteId)
         {
             problems.Add($"environment {mutation.EnvironmentId} belongs to site {environment.SiteId}, not {mutation.SiteId}");
@@ -33,7 +33,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
         foreach (var (field, release) in new[] { ("release", mutation.Release), ("previousRelease", mutation.PreviousRelease) })
         {
-            if (release is null || await db.Releases.FindAsync([release.Id], cancellationToken) is not { } known)
+            if (release is null || await db.FindByKeyAsync<ReleaseRecord>(release.Id, cancellationToken) is not { } known)
             {
                 continue;
             }
@@ -52,7 +52,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     }
 
     public async Task<LedgerEnvironment?> FindEnvironmentAsync(Guid environmentId, CancellationToken cancellationToken) =>
-        await db.Environments.FindAsync([environmentId], cancellationToken) is { } environment
+        await db.FindByKeyAsync<EnvironmentRecord>(environmentId, cancellationToken) is { } environment
             ? new LedgerEnvironment(environment.Id, environment.SiteId, environment.Status, environment.CurrentReleaseId)
             : null;
 
@@ -74,7 +74,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     private async Task<(EnvironmentRecord Environment, Guid? PreviousCurrent)> RecordLiveReleaseAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
-        var site = await db.Sites.FindAsync([mutation.SiteId], cancellationToken);
+        var site = await db.FindByKeyAsync<SiteRecord>(mutation.SiteId, cancellationToken);
         if (site is null)
         {
             var slug = mutation.SiteSlug ?? mutation.SiteId.ToString();
@@ -82,7 +82,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
             db.Sites.Add(site);
         }
 
-        var environment = await db.Environments.FindAsync([mutation.EnvironmentId], cancellationToken);
+        var environment = await db.FindByKeyAsync<EnvironmentRecord>(mutation.EnvironmentId, cancellationToken);
         if (environment is null)
         {
             environment = new EnvironmentRecord
@@ -123,7 +123,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     }
 
     public async Task<LedgerRelease?> FindReleaseAsync(Guid releaseId, CancellationToken cancellationToken) =>
-        ToLedger(await db.Releases.FindAsync([releaseId], cancellationToken));
+        ToLedger(await db.FindByKeyAsync<ReleaseRecord>(releaseId, cancellationToken));
 
     public async Task<LedgerRelease?> NewestHealthyReleaseAsync(Guid environmentId, Guid excluding, CancellationToken cancellationToken) =>
         ToLedger(await db.Releases
@@ -148,7 +148,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
     public async Task CompleteGateAsync(Guid mutationJobId, string outcome, string? errorCode, string reason, DateTime at, CancellationToken cancellationToken)
     {
-        var gate = await db.Gates.FindAsync([mutationJobId], cancellationToken)
+        var gate = await db.FindByKeyAsync<GateRecord>(mutationJobId, cancellationToken)
             ?? throw new InvalidOperationException($"No gate for mutation {mutationJobId}.");
         gate.Outcome = outcome;
         gate.ErrorCode = errorCode;
@@ -220,7 +220,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
     public async Task<ReleaseHealthChanged?> ChangeReleaseHealthAsync(Guid releaseId, string to, string reason, Guid? jobId, DateTime at, CancellationToken cancellationToken)
     {
-        var release = await db.Releases.FindAsync([releaseId], cancellationToken)
+        var release = await db.FindByKeyAsync<ReleaseRecord>(releaseId, cancellationToken)
             ?? throw new InvalidOperationException($"Release {releaseId} is not in the ledger.");
         var from = release.HealthStatus;
         if (!ReleaseHealth.CanTransition(from, to))
@@ -238,7 +238,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
             JobId = jobId,
             At = at,
         });
-        var environment = await db.Environments.FindAsync([release.EnvironmentId], cancellationToken);
+        var environment = await db.FindByKeyAsync<EnvironmentRecord>(release.EnvironmentId, cancellationToken);
         return new ReleaseHealthChanged
         {
             ReleaseId = releaseId,
@@ -254,16 +254,16 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
     public async Task<EnvironmentStatusChanged?> ChangeEnvironmentStatusAsync(Guid environmentId, string to, string reason, DateTime at, CancellationToken cancellationToken)
     {
-        var environment = await db.Environments.FindAsync([environmentId], cancellationToken)
+        var environment = await db.FindByKeyAsync<EnvironmentRecord>(environmentId, cancellationToken)
             ?? throw new InvalidOperationException($"Environment {environmentId} is not in the ledger.");
         return await ChangeEnvironmentStatusAsync(environment, to, reason, at, cancellationToken);
     }
 
     public async Task SetCurrentReleaseAsync(Guid environmentId, Guid releaseId, CancellationToken cancellationToken)
     {
-        var environment = await db.Environments.FindAsync([environmentId], cancellationToken)
+        var environment = await db.FindByKeyAsync<EnvironmentRecord>(environmentId, cancellationToken)
             ?? throw new InvalidOperationException($"Environment {environmentId} is not in the ledger.");
-        var release = await db.Releases.FindAsync([releaseId], cancellationToken);
+        var release = await db.FindByKeyAsync<ReleaseRecord>(releaseId, cancellationToken);
         if (release is null || release.EnvironmentId != environmentId)
         {
             throw new InvalidOperationException($"Release {releaseId} is not a release of environment {environmentId}.");
@@ -344,7 +344,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
     private async Task EnsureReleaseAsync(Guid environmentId, ReleaseRef release, DateTime createdAt, CancellationToken cancellationToken)
     {
-        var existing = await db.Releases.FindAsync([release.Id], cancellationToken);
+        var existing = await db.FindByKeyAsync<ReleaseRecord>(release.Id, cancellationToken);
         if (existing is null)
         {
             db.Releases.Add(new ReleaseRecord
@@ -364,7 +364,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     }
 
     private async Task<JobRecord> JobAsync(Guid jobId, CancellationToken cancellationToken) =>
-        await db.Jobs.FindAsync([jobId], cancellationToken) ?? throw new InvalidOperationException($"Job {jobId} is not in the ledger.");
+        await db.FindByKeyAsync<JobRecord>(jobId, cancellationToken) ?? throw new InvalidOperationException($"Job {jobId} is not in the ledger.");
 
     private static void Finish(JobRecord job, string status, DateTime at)
     {

@@ -19,8 +19,7 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvid
         where T : class
     {
         var messageId = context.GetOriginalMessageId() ?? ContentId(context.ReceiveContext);
-        var inbox = await db.InboxStates.AsNoTracking()
-                .SingleOrDefaultAsync(i => i.MessageId == messageId && i.ConsumerId == options.ConsumerId, context.CancellationToken)
+        var inbox = await KeyLookup.InboxRowAsync(db, messageId, options.ConsumerId, context.CancellationToken)
             ?? new InboxState { MessageId = messageId, ConsumerId = options.ConsumerId, Received = DateTime.UtcNow };
 
         var outboxContext = new EfOutboxConsumeContext<T>(context, options, provider, db, inbox, provider.GetServices<ICommitParticipant>().ToList());

@@ -53,7 +53,7 @@ public sealed class EfSagaRepositoryContext<TSaga, TMessage> : ConsumeContextSco
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Load(Guid correlationId)
     {
-        var instance = await _db.Set<TSaga>().FindAsync([correlationId], CancellationToken);
+        var instance = await _db.FindByKeyAsync<TSaga>(correlationId, CancellationToken);
         return instance is null ? null! : await _factory.CreateSagaConsumeContext(_db, _context, instance, SagaConsumeContextMode.Load);
     }
 

@@ -12,13 +12,26 @@ namespace Pressluft.Sagas.Gate;
 /// </summary>
 public sealed class GateLifecycle(IReleaseLedger ledger, IDeadlines deadlines, GuardedConfig config, TimeProvider clock, ILogger<GateLifecycle> logger)
 {
+    // The environment's move into progress when a gate opens or resumes, published only after the health check request
+    // (AnnounceStatusAsync): the outbox delivers in the order messages were sent, and on RabbitMQ each send waits for its
+    // publisher confirm, so a status event sent first would hold the request back by one confirm. Both commit together.
+    private EnvironmentStatusChanged? _pendingStatus;
+
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     public async Task OpenAsync(BehaviorContext<ReleaseLifecycleState, MutationCompleted> context)
     {
         var recorded = await ledger.RecordMutationAsync(context.Message, context.CancellationToken);
-        await context.PublishIfAny(recorded.StatusChange);
+        _pendingStatus = recorded.StatusChange;
         await StartAsync(context, recorded);
+    }
+
+    /// <summary>Publishes the status change the opened or resumed gate made, once the transition's request is sent.</summary>
+    public async Task AnnounceStatusAsync(ConsumeContext context)
+    {
+        var pending = _pendingStatus;
+        _pendingStatus = null;
+        await context.PublishIfAny(pending);
     }
 
     /// <summary>
@@ -40,8 +53,8 @@ public sealed class GateLifecycle(IReleaseLedger ledger, IDeadlines deadlines, G
         var reset = context.Message;
         var reason = $"reset by {reset.RequestedBy}{(string.IsNullOrWhiteSpace(reset.Reason) ? "" : $": {reset.Reason}")}; gating release {saga.ReleaseId} of mutation {saga.MutationJobId}, held while the environment was failed";
         logger.LogWarning("Environment {EnvironmentId} {Reason}", saga.CorrelationId, reason);
-        await context.PublishIfAny(await ledger.ChangeEnvironmentStatusAsync(saga.CorrelationId, EnvironmentStatuses.InProgressFor(saga.MutationJobType), reason, Now,
-            context.CancellationToken));
+        _pendingStatus = await ledger.ChangeEnvironmentStatusAsync(saga.CorrelationId, EnvironmentStatuses.InProgressFor(saga.MutationJobType), reason, Now,
+            context.CancellationToken);
     }
 
     private async Task StartAsync(BehaviorContext<ReleaseLifecycleState, MutationCompleted> context, MutationRecorded recorded)

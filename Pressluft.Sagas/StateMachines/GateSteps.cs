@@ -24,6 +24,10 @@ internal static class GateSteps
     public static EventActivityBinder<ReleaseLifecycleState, ResetEnvironment> ResumeHeldGate(this EventActivityBinder<ReleaseLifecycleState, ResetEnvironment> binder) =>
         binder.Step<GateLifecycle, ResetEnvironment>((gate, x) => gate.ResumeAsync(x));
 
+    public static EventActivityBinder<ReleaseLifecycleState, T> AnnounceStatus<T>(this EventActivityBinder<ReleaseLifecycleState, T> binder)
+        where T : class =>
+        binder.Step<GateLifecycle, T>((gate, x) => gate.AnnounceStatusAsync(x));
+
     public static EventActivityBinder<ReleaseLifecycleState, T> CompleteGate<T>(this EventActivityBinder<ReleaseLifecycleState, T> binder, string outcome)
         where T : class =>
         binder.Step<GateLifecycle, T>((gate, x) => gate.CompleteAsync(x, outcome));

@@ -179,15 +179,18 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
     private EventActivityBinder<ReleaseLifecycleState, MutationCompleted> OpenGate(EventActivityBinder<ReleaseLifecycleState, MutationCompleted> admitted) =>
         CheckOrSkip(admitted.OpenGate());
 
-    // An open gate checks its release, unless the check is switched off for its operation: then it ends at once.
+    // An open gate checks its release, unless the check is switched off for its operation: then it ends at once. The
+    // request goes out before the environment's status change, so the runner gets it first.
     private EventActivityBinder<ReleaseLifecycleState, T> CheckOrSkip<T>(EventActivityBinder<ReleaseLifecycleState, T> open)
         where T : class =>
         open.IfElse(x => GateLifecycle.IsDisabled(x.Saga),
             disabled => disabled
+                .AnnounceStatus()
                 .CompleteGate(GateOutcomes.Skipped)
                 .TransitionTo(Active),
             checking => checking
                 .RequestGateCheck()
+                .AnnounceStatus()
                 .TransitionTo(HealthChecking));
 
     private static Task<bool> MutationIsAdmitted(BehaviorContext<ReleaseLifecycleState, MutationCompleted> x) =>

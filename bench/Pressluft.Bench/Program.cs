@@ -1,115 +1,379 @@
 using System.Diagnostics;
 using System.Globalization;
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Pressluft.Bench;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Bus;
-using Pressluft.Messaging.Persistence;
+using Pressluft.Runner.Demo;
+using Pressluft.Runner.Hosting;
 
-// Usage: Pressluft.Bench <postgres connection string> [gates=400] [concurrency=16]
-// Each gate is one message through mutation-intake and three saga transitions (MutationCompleted, JobStarted,
-// HealthCheckPassed), all on the real EF repository and inbox/outbox. Bounded: at most 5 minutes.
-if (args.Length < 1)
+// The release gate's performance figures, each row of issue 10's table with its target (see README "Bench" and
+// build.cake's Bench target, which starts PostgreSQL with fsync on and RabbitMQ, and stops them again):
+//   1. the floor: ansible-playbook of a one-task play with one uri check, against a local site;
+//   2. pgbench -N, 4 clients, on the same PostgreSQL;
+//   3. `pressluft run` on RabbitMQ + PostgreSQL in a process of its own with a stub ansible-playbook: memory idle,
+//      event -> request latency, then a backlog of gates for throughput, memory under load and CPU per gate;
+//   4. `pressluft run` again with the real playbooks: event -> healthy, failure -> rollback -> re-check, a fleet backlog;
+//   5. the embedded default (in-memory bus + SQLite), composed in this process as `pressluft run` composes it, with
+//      the stub: event -> request latency.
+// Everything runs through the service's real registration: background services on, the EF inbox/outbox on every
+// endpoint, the runner's real consumers and launcher. Nothing here is asserted; the numbers are printed.
+BenchOptions options;
+try
 {
-    Console.Error.WriteLine("usage: Pressluft.Bench <postgres connection string> [gates] [concurrency]");
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException exception)
+{
+    Console.Error.WriteLine($"{exception.Message}\nusage: Pressluft.Bench --postgres <connection string> --rabbitmq <amqp url> --service <pressluft executable> " +
+        "--ansible <ansible folder> [--http-port 8600] [--gates 400] [--samples 200] [--rate 0] [--playbook-runs 5] [--rollback-runs 3] [--fleet 100] [--pgbench-seconds 15] [--phases floor,pgbench,stub,real,embedded] [--work <folder>]");
     return 2;
 }
 
-var connectionString = args[0];
-var gates = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 400;
-var concurrency = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 16;
-var traffic = new DatabaseTraffic();
+var output = Console.Out;
+var report = new Report(output);
+var work = options.WorkDirectory;
+Directory.CreateDirectory(work);
+var bin = Directory.CreateDirectory(Path.Combine(work, "bin")).FullName;
+var stub = StubAnsiblePlaybook.Write(bin);
+var wp = StandInWpCli.Write(bin);
+var benchDatabase = Postgres.WithDatabase(options.Postgres, "pressluft_bench");
+var pgbenchDatabase = Postgres.WithDatabase(options.Postgres, "pressluft_pgbench");
+// One node for every stub environment: the runner may share an ansible-playbook run between them, as in a fleet.
+var stubNode = Guid.NewGuid();
+var finished = false;
 
-var builder = Host.CreateApplicationBuilder();
-builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)
-    .AddFilter("Microsoft.EntityFrameworkCore.Database.Connection", LogLevel.None);
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+try
 {
-    // The relay and clean-up poll on their own schedule; they are not part of a message's cost.
-    ["Pressluft:Outbox:RunBackgroundServices"] = "false",
-});
-builder.Services.AddPressluftLedger(new LedgerOptions { Provider = LedgerProvider.Postgres, ConnectionString = connectionString },
-    (_, options) => options.AddInterceptors(traffic));
-builder.Services.AddReleaseGateServices(builder.Configuration);
-builder.Services.AddMassTransit(x =>
-{
-    x.SetKebabCaseEndpointNameFormatter();
-    x.AddReleaseGate();
-    x.AddConsumer<InstantRunner>();
-    x.AddConsumer<GateCounter>();
-    x.AddConfigureEndpointsCallback((_, _, cfg) => cfg.ConcurrentMessageLimit = concurrency);
-    x.UsingInMemory((context, cfg) =>
+    var floor = TimeSpan.Zero;
+    if (options.Runs("floor") || options.Runs("real"))
     {
-        cfg.UseDelayedMessageScheduler();
-        cfg.ConfigureEndpoints(context);
-    });
-});
-
-using var host = builder.Build();
-await using (var scope = host.Services.CreateAsyncScope())
-{
-    var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
-    await db.Database.EnsureDeletedAsync();
-}
-
-await host.Services.MigrateLedgerAsync();
-await host.StartAsync();
-var bus = host.Services.GetRequiredService<IBus>();
-
-await RunAsync(Math.Min(50, gates), "warm-up");
-traffic.Reset();
-var (elapsed, transitions) = await RunAsync(gates, "measured");
-
-await using (var scope = host.Services.CreateAsyncScope())
-{
-    var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
-    var fsync = await db.Database.SqlQueryRaw<string>("SELECT setting AS \"Value\" FROM pg_settings WHERE name = 'fsync'").SingleAsync();
-    Console.WriteLine($"PostgreSQL fsync={fsync}; {gates} gates, endpoint concurrency {concurrency}");
-}
-
-// Every consumed message that touches the database: the intake's and the saga's.
-var messages = transitions / 3 * 4;
-Console.WriteLine($"saga transitions: {transitions} in {elapsed.TotalSeconds:0.00} s = {transitions / elapsed.TotalSeconds:0} transitions/s ({messages} consumed messages incl. mutation-intake)");
-Console.WriteLine($"per consumed message: {(double)traffic.Commits / messages:0.00} commits, {(double)traffic.Commands / messages:0.00} commands (round trips incl. commits: {(double)(traffic.Commands + traffic.Commits) / messages:0.00})");
-await host.StopAsync();
-return 0;
-
-async Task<(TimeSpan Elapsed, int Transitions)> RunAsync(int count, string phase)
-{
-    var start = GateCounter.Completed;
-    var stopwatch = Stopwatch.StartNew();
-    for (var i = 0; i < count; i++)
-    {
-        var siteId = Guid.NewGuid();
-        await bus.Publish(new MutationCompleted
-        {
-            MutationJobId = NewId.NextGuid(),
-            JobType = JobTypes.EnvDeploy,
-            SiteId = siteId,
-            EnvironmentId = Guid.NewGuid(),
-            Node = new NodeRef { Id = Guid.NewGuid(), Hostname = "node-1", SshUser = "deploy" },
-            EnvironmentUrl = "https://bench.example.test/",
-            Release = new ReleaseRef { Id = Guid.NewGuid(), Path = $"/var/www/sites/{siteId}/releases/r1" },
-            CompletedAt = DateTimeOffset.UtcNow,
-        });
+        Step("floor: ansible-playbook, one uri check");
+        floor = await Floor.MeasureAsync(options.AnsibleDirectory, work);
+        report.Info("floor (one-task play, one uri check)", $"{floor.TotalSeconds:0.000} s (median of 3)");
     }
 
-    var limit = Stopwatch.StartNew();
-    while (GateCounter.Completed - start < count)
+    var tps = double.NaN;
+    if (options.Runs("pgbench"))
     {
-        if (limit.Elapsed > TimeSpan.FromMinutes(5))
+        Step($"pgbench -N, 4 clients, {options.PgbenchSeconds} s");
+        await Postgres.RecreateAsync(options.Postgres, "pressluft_pgbench");
+        tps = await Postgres.PgbenchAsync(pgbenchDatabase, options.PgbenchSeconds);
+        await Postgres.DropAsync(options.Postgres, "pressluft_pgbench");
+        report.Info("pgbench -N TPS (4 clients, fsync on)", tps.ToString("0", CultureInfo.InvariantCulture));
+    }
+
+    // 3. RabbitMQ + PostgreSQL, stub ansible-playbook.
+    await Postgres.RecreateAsync(options.Postgres, "pressluft_bench");
+    var stubSites = Directory.CreateDirectory(Path.Combine(work, "stub-sites")).FullName;
+    var busControl = Bus.Factory.CreateUsingRabbitMq(cfg =>
+    {
+        cfg.Host(new Uri(options.RabbitMq));
+        ContractTopology.Apply(cfg);
+    });
+    await busControl.StartAsync();
+    try
+    {
+        var watch = new GateWatch();
+        await watch.ConnectAsync(busControl);
+        if (options.Runs("stub"))
         {
-            throw new TimeoutException($"{phase}: only {GateCounter.Completed - start} of {count} gates finished in 5 minutes");
+            Step("pressluft run on RabbitMQ + PostgreSQL, stub ansible-playbook");
+            await using (var service = await ServiceProcess.StartAsync(options.Service, Path.Combine(work, "service-stub.log"), options.HttpPort,
+                             ServiceSettings(stub, stubSites, "stub")))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5));
+                var idle = service.RssMiB();
+                Step($"latency: {options.Samples} events {(options.Rate > 0 ? $"at {options.Rate}/s" : "one at a time")}");
+                var (p50, p99) = await LatencyAsync(m => busControl.Publish(m), watch, stubSites);
+                report.Row("MutationCompleted published -> HealthCheckRequested delivered, p99, RabbitMQ + PostgreSQL",
+                    $"{p99:0.0} ms (p50 {p50:0.0})", "<= 20 ms", p99, 20, lowerIsBetter: true);
+
+                Step($"throughput: a backlog of {options.Gates} gates");
+                var cpuBefore = service.CpuTime();
+                var peak = 0.0;
+                using var sampling = new CancellationTokenSource();
+                var sampler = Task.Run(async () =>
+                {
+                    while (!sampling.IsCancellationRequested)
+                    {
+                        peak = Math.Max(peak, service.RssMiB());
+                        await Task.Delay(250, CancellationToken.None);
+                    }
+                });
+                var (elapsed, failed) = await BacklogAsync(m => busControl.Publish(m), watch, Enumerable.Range(0, options.Gates).Select(_ => StubMutation(stubSites)).ToList());
+                await sampling.CancelAsync();
+                await sampler;
+                var cpu = service.CpuTime() - cpuBefore;
+                var gatesPerSecond = options.Gates / elapsed.TotalSeconds;
+                if (options.Runs("pgbench"))
+                {
+                    report.Row($"complete gates/s (stub ansible-playbook) / pgbench -N TPS: {gatesPerSecond:0.0} / {tps:0}",
+                        $"{gatesPerSecond / tps:0.000}", ">= 0.05 (aim 0.10)", gatesPerSecond / tps, 0.05, lowerIsBetter: false);
+                }
+                else
+                {
+                    report.Info("complete gates/s (stub ansible-playbook)", $"{gatesPerSecond:0.0}");
+                }
+
+                // Consumed by the service per gate: the intake's MutationCompleted, the saga's MutationCompleted, JobStarted
+                // and HealthCheckPassed, the runner's HealthCheckRequested.
+                report.Info("service CPU per gate / per consumed message (5 per gate)",
+                    $"{cpu.TotalMilliseconds / options.Gates:0.00} ms / {cpu.TotalMilliseconds / options.Gates / 5:0.00} ms ({options.Gates} gates in {elapsed.TotalSeconds:0.00} s{(failed > 0 ? $", {failed} not passed" : "")})");
+                report.Row("runner RSS idle / under load (ps)", $"{idle:0} / {peak:0} MiB", "<= 120 / 200 MiB",
+                    Math.Max(idle / 120, peak / 200), 1, lowerIsBetter: true);
+            }
         }
 
-        await Task.Delay(10);
+        // 4. RabbitMQ + PostgreSQL, the real playbooks against local sites.
+        if (options.Runs("real"))
+        {
+            Step("pressluft run on RabbitMQ + PostgreSQL, real playbooks");
+            var sites = Directory.CreateDirectory(Path.Combine(work, "sites")).FullName;
+            await using (var service = await ServiceProcess.StartAsync(options.Service, Path.Combine(work, "service-real.log"), options.HttpPort,
+                             ServiceSettings("ansible-playbook", sites, "real")))
+            {
+                var healthy = new List<double>();
+                for (var i = 0; i < options.PlaybookRuns; i++)
+                {
+                    var site = new LocalSite(sites);
+                    var release = site.AddRelease("r1");
+                    site.MakeCurrent(release);
+                    await using var server = LocalSiteServer.Start(site.SitePath);
+                    var (duration, outcome) = await GateAsync(m => busControl.Publish(m), watch, Mutation(site, site.NodeId, server.Url, release, null));
+                    Expect(outcome, GateOutcomes.Passed);
+                    healthy.Add(duration.TotalSeconds);
+                }
+
+                var healthyTarget = floor.TotalSeconds + 0.25;
+                report.Row($"event -> release healthy, real playbook (median; max {healthy.Max():0.00} s)", $"{Median(healthy):0.00} s",
+                    $"<= floor + 0.25 = {healthyTarget:0.00} s", Median(healthy), healthyTarget, lowerIsBetter: true);
+
+                var rollbacks = new List<double>();
+                for (var i = 0; i < options.RollbackRuns; i++)
+                {
+                    var site = new LocalSite(sites);
+                    var good = site.AddRelease("r1");
+                    var broken = site.AddRelease("r2", httpStatus: 500);
+                    site.MakeCurrent(broken);
+                    await using var server = LocalSiteServer.Start(site.SitePath);
+                    var (duration, outcome) = await GateAsync(m => busControl.Publish(m), watch, Mutation(site, site.NodeId, server.Url, broken, good));
+                    Expect(outcome, GateOutcomes.RolledBack);
+                    rollbacks.Add(duration.TotalSeconds);
+                }
+
+                var rollbackTarget = 3 * floor.TotalSeconds + 0.5;
+                report.Row($"failure -> rollback -> re-check -> gate done (median; max {rollbacks.Max():0.00} s)", $"{Median(rollbacks):0.00} s",
+                    $"<= 3 x floor + 0.5 = {rollbackTarget:0.00} s", Median(rollbacks), rollbackTarget, lowerIsBetter: true);
+
+                Step($"fleet: a backlog of {options.Fleet} local sites on one node");
+                var node = Guid.NewGuid();
+                var fleet = new List<MutationCompleted>();
+                var servers = new List<LocalSiteServer>();
+                try
+                {
+                    for (var i = 0; i < options.Fleet; i++)
+                    {
+                        var site = new LocalSite(sites);
+                        var release = site.AddRelease("r1");
+                        site.MakeCurrent(release);
+                        var server = LocalSiteServer.Start(site.SitePath);
+                        servers.Add(server);
+                        fleet.Add(Mutation(site, node, server.Url, release, null));
+                    }
+
+                    var (elapsed, failed) = await BacklogAsync(m => busControl.Publish(m), watch, fleet);
+                    var perMinute = options.Fleet / elapsed.TotalMinutes;
+                    report.Row($"gates per minute, real playbooks, one runner, {options.Fleet} sites on one node{(failed > 0 ? $" ({failed} not passed)" : "")}",
+                        $"{perMinute:0}", ">= 100", perMinute, 100, lowerIsBetter: false);
+                }
+                finally
+                {
+                    foreach (var server in servers)
+                    {
+                        await server.DisposeAsync();
+                    }
+                }
+            }
+        }
+    }
+    finally
+    {
+        await busControl.StopAsync();
     }
 
-    stopwatch.Stop();
-    return (stopwatch.Elapsed, count * 3);
+    // 5. The embedded default, composed as `pressluft run` composes it; its log goes to a file, not the table.
+    if (options.Runs("embedded"))
+    {
+        Step("embedded default (in-memory bus + SQLite), stub ansible-playbook");
+        var embedded = Directory.CreateDirectory(Path.Combine(work, "embedded")).FullName;
+        await using (var log = new StreamWriter(Path.Combine(work, "service-embedded.log")) { AutoFlush = true })
+        {
+            Console.SetOut(log);
+            try
+            {
+                var settings = ServiceSettings(stub, stubSites, "embedded");
+                settings.Remove("Pressluft:Transport:Kind");
+                settings.Remove("Pressluft:Transport:RabbitMqUrl");
+                settings["Pressluft:Ledger:Provider"] = "Sqlite";
+                settings["Pressluft:Ledger:ConnectionString"] = $"Data Source={Path.Combine(embedded, "pressluft.db")}";
+                settings["Pressluft:StateDirectory"] = embedded;
+                settings["Pressluft:Http:Enabled"] = "false";
+                using var host = RunnerHost.CreateBuilder(settings!).Build();
+                await host.StartAsync();
+                try
+                {
+                    var bus = host.Services.GetRequiredService<IBus>();
+                    var watch = new GateWatch();
+                    await watch.ConnectAsync(bus);
+                    var (p50, p99) = await LatencyAsync(m => bus.Publish(m), watch, stubSites);
+                    report.Row("the same on the embedded default (in-memory bus + SQLite), p99", $"{p99:0.0} ms (p50 {p50:0.0})", "<= 20 ms", p99, 20, lowerIsBetter: true);
+                }
+                finally
+                {
+                    await host.StopAsync();
+                }
+            }
+            finally
+            {
+                Console.SetOut(output);
+            }
+        }
+    }
+
+    finished = true;
 }
+finally
+{
+    report.Print();
+    try
+    {
+        await Postgres.DropAsync(options.Postgres, "pressluft_pgbench");
+    }
+    catch (Npgsql.NpgsqlException)
+    {
+        // Best effort: the cluster is private to the bench and stopped by the Bench target.
+    }
+
+    if (finished)
+    {
+        Directory.Delete(work, recursive: true);
+    }
+    else
+    {
+        output.WriteLine($"bench stopped early; logs kept in {work}");
+    }
+}
+
+return report.AllPassed ? 0 : 1;
+
+void Step(string what) => output.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {what}");
+
+Dictionary<string, string> ServiceSettings(string ansiblePlaybook, string sitesRoot, string name) => new()
+{
+    ["Pressluft:Transport:Kind"] = "RabbitMq",
+    ["Pressluft:Transport:RabbitMqUrl"] = options.RabbitMq,
+    ["Pressluft:Ledger:Provider"] = "Postgres",
+    ["Pressluft:Ledger:ConnectionString"] = benchDatabase,
+    ["Pressluft:StateDirectory"] = Directory.CreateDirectory(Path.Combine(work, "state-" + name)).FullName,
+    ["Pressluft:Ansible:AnsiblePlaybookPath"] = ansiblePlaybook,
+    ["Pressluft:Ansible:Connection"] = "local",
+    ["Pressluft:Ansible:SitesRoot"] = sitesRoot,
+    ["Pressluft:Ansible:WpCliPath"] = wp,
+    ["Pressluft:Ansible:JobsDirectory"] = Directory.CreateDirectory(Path.Combine(work, "jobs-" + name)).FullName,
+};
+
+// The latency of one event: after a warm-up backlog (a fresh process compiles its code on first use), events one at a
+// time, each after the previous gate completed (--rate 0, the default), or at a steady rate (--rate N per second).
+async Task<(double P50, double P99)> LatencyAsync(Func<MutationCompleted, Task> publish, GateWatch watch, string sitesRoot)
+{
+    await BacklogAsync(publish, watch, Enumerable.Range(0, Math.Min(50, options.Samples)).Select(_ => StubMutation(sitesRoot)).ToList());
+    var entries = new List<GateWatch.Entry>();
+    var clock = Stopwatch.StartNew();
+    for (var i = 0; i < options.Samples; i++)
+    {
+        if (options.Rate > 0 && TimeSpan.FromSeconds(i / options.Rate) is var due && due > clock.Elapsed)
+        {
+            await Task.Delay(due - clock.Elapsed);
+        }
+
+        var mutation = StubMutation(sitesRoot);
+        var entry = watch.Track(mutation.EnvironmentId);
+        entries.Add(entry);
+        await publish(mutation);
+        if (options.Rate <= 0)
+        {
+            await entry.GateAsync(TimeSpan.FromSeconds(120));
+        }
+    }
+
+    var latencies = (await Task.WhenAll(entries.Select(e => e.RequestLatencyAsync(TimeSpan.FromSeconds(60))))).Select(l => l.TotalMilliseconds).Order().ToList();
+    await Task.WhenAll(entries.Select(e => e.GateAsync(TimeSpan.FromSeconds(120))));
+    return (Percentile(latencies, 0.50), Percentile(latencies, 0.99));
+}
+
+async Task<(TimeSpan Elapsed, int NotPassed)> BacklogAsync(Func<MutationCompleted, Task> publish, GateWatch watch, IReadOnlyList<MutationCompleted> mutations)
+{
+    var entries = new List<GateWatch.Entry>();
+    foreach (var mutation in mutations)
+    {
+        entries.Add(watch.Track(mutation.EnvironmentId));
+        await publish(mutation);
+    }
+
+    var limit = TimeSpan.FromMinutes(5);
+    var results = await Task.WhenAll(entries.Select(async e => (await e.Completed.Task.WaitAsync(limit))));
+    return (results.Max(r => r.At) - entries[0].Published, results.Count(r => r.Outcome != GateOutcomes.Passed));
+}
+
+async Task<(TimeSpan Duration, string Outcome)> GateAsync(Func<MutationCompleted, Task> publish, GateWatch watch, MutationCompleted mutation)
+{
+    var entry = watch.Track(mutation.EnvironmentId);
+    await publish(mutation);
+    return await entry.GateAsync(TimeSpan.FromMinutes(2));
+}
+
+MutationCompleted StubMutation(string sitesRoot)
+{
+    // The stub checks nothing, but the runner refuses a release path that is not a release directory under its root.
+    var siteId = Guid.NewGuid();
+    var path = Directory.CreateDirectory(Path.Combine(sitesRoot, siteId.ToString(), "releases", "r1")).FullName;
+    return new MutationCompleted
+    {
+        MutationJobId = NewId.NextGuid(),
+        JobType = JobTypes.EnvDeploy,
+        SiteId = siteId,
+        EnvironmentId = Guid.NewGuid(),
+        Node = new NodeRef { Id = stubNode, Hostname = "localhost", SshUser = Environment.UserName },
+        EnvironmentUrl = "http://127.0.0.1:9/",
+        Release = new ReleaseRef { Id = Guid.NewGuid(), Path = path },
+        CompletedAt = DateTimeOffset.UtcNow,
+    };
+}
+
+static MutationCompleted Mutation(LocalSite site, Guid node, Uri url, ReleaseRef release, ReleaseRef? previous) => new()
+{
+    MutationJobId = NewId.NextGuid(),
+    JobType = JobTypes.EnvDeploy,
+    SiteId = site.SiteId,
+    EnvironmentId = site.EnvironmentId,
+    Node = new NodeRef { Id = node, Hostname = "localhost", SshUser = Environment.UserName },
+    EnvironmentUrl = url.ToString(),
+    Release = release,
+    PreviousRelease = previous,
+    CompletedAt = DateTimeOffset.UtcNow,
+};
+
+static void Expect(string outcome, string expected)
+{
+    if (outcome != expected)
+    {
+        throw new InvalidOperationException($"a gate ended {outcome}, expected {expected}; see the service log in the work folder");
+    }
+}
+
+static double Median(List<double> values) => Percentile(values.Order().ToList(), 0.5);
+
+static double Percentile(IReadOnlyList<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Pressluft.Bench;
+
+/// <summary>
+/// The service as it is deployed: the built <c>pressluft run</c> in a process of its own (so <c>ps</c> sees only its
+/// memory), configured through environment variables, with its background services and HTTP surface on. Its standard
+/// output goes to a log file in the bench's work folder.
+/// </summary>
+internal sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private readonly int _httpPort;
+
+    private ServiceProcess(Process process, StreamWriter log, int httpPort)
+    {
+        _process = process;
+        _log = log;
+        _httpPort = httpPort;
+    }
+
+    public int Pid => _process.Id;
+
+    public static async Task<ServiceProcess> StartAsync(string executable, string logFile, int httpPort, IReadOnlyDictionary<string, string> settings)
+    {
+        var start = new ProcessStartInfo(executable, ["run"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        start.Environment["Pressluft__Http__Url"] = $"http://127.0.0.1:{httpPort}";
+        var log = new StreamWriter(logFile) { AutoFlush = true };
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var service = new ServiceProcess(process, log, httpPort);
+        await service.WaitReadyAsync(logFile);
+        return service;
+    }
+
+    private async Task WaitReadyAsync(string logFile)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var limit = Stopwatch.StartNew();
+        while (limit.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"pressluft run exited {_process.ExitCode}; see {logFile}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{_httpPort}/health/ready"));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"pressluft run not ready in 90 s; see {logFile}");
+    }
+
+    /// <summary>Resident set size as <c>ps</c> reports it, in MiB.</summary>
+    public double RssMiB()
+    {
+        var ps = Process.Start(new ProcessStartInfo("ps", ["-o", "rss=", "-p", Pid.ToString(CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        var text = ps.StandardOutput.ReadToEnd().Trim();
+        ps.WaitForExit();
+        return double.Parse(text, CultureInfo.InvariantCulture) / 1024;
+    }
+
+    /// <summary>CPU time the service process itself used (user + system; not its child processes).</summary>
+    public TimeSpan CpuTime()
+    {
+        // /proc/<pid>/stat: the 14th and 15th fields, after the parenthesised command name, in clock ticks (100 Hz).
+        var stat = File.ReadAllText($"/proc/{Pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // SIGTERM, as systemd stops it; killed when it does not stop in time.
+            Process.Start("kill", ["-TERM", Pid.ToString(CultureInfo.InvariantCulture)])?.WaitForExit();
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await _process.WaitForExitAsync(wait.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+
+        _process.Dispose();
+        await _log.DisposeAsync();
+    }
+}
