@@ -34,75 +34,21 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
         var settings = options.CurrentValue;
         var ansibleDirectory = settings.ResolveAnsibleDirectory();
         var playbook = Path.Combine(ansibleDirectory, "playbooks", run.Playbook);
-        if (!File.Exists(playbook))
-        {
-            throw new FileNotFoundException($"Playbook {run.Playbook} not found under {ansibleDirectory}/playbooks", playbook);
-        }
-
-        if (run.Hosts.Count == 0 || run.Hosts.Select(h => h.JobId).Distinct().Count() != run.Hosts.Count)
-        {
-            throw new ArgumentException("A run needs at least one host, and each job at most once", nameof(run));
-        }
-
-        foreach (var host in run.Hosts)
-        {
-            Check(host);
-        }
+        Validate(run, playbook, ansibleDirectory);
 
         var jobIds = string.Join(", ", run.Hosts.Select(h => h.JobId));
         var workDirectory = JobFolders.Create(settings, run.Hosts[0].JobId);
         try
         {
-            var inventoryPath = Path.Combine(workDirectory, "inventory.yml");
-            var extraVarsPath = Path.Combine(workDirectory, "extra-vars.yml");
-            WritePrivateFile(inventoryPath, Inventory(run, settings));
-            var extraVars = new Dictionary<string, object?>(run.SharedVariables);
-            if (settings.Connection != "local" && !string.IsNullOrWhiteSpace(settings.SshPrivateKeyFile))
-            {
-                extraVars["ansible_ssh_private_key_file"] = settings.SshPrivateKeyFile;
-            }
-
-            WritePrivateFile(extraVarsPath, AnsibleData.ToYaml(extraVars));
-
+            var (inventoryPath, extraVarsPath) = WriteJobFolder(run, settings, workDirectory);
             var progress = new PlaybookProgress(run, hostDone);
-            var command = Cli.Wrap(settings.PythonPath)
-                .WithArguments([
-                    // Isolated and without site packages: the launcher needs the standard library only.
-                    "-I", "-S", Path.Combine(ansibleDirectory, "playbook-launcher.py"),
-                    settings.AnsiblePlaybookPath, "-i", inventoryPath, "-e", "@" + extraVarsPath,
-                    "--forks", run.Hosts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), playbook,
-                ])
-                .WithWorkingDirectory(workDirectory)
-                .WithEnvironmentVariables(env => env
-                    .Set("ANSIBLE_CONFIG", Path.Combine(ansibleDirectory, "ansible.cfg"))
-                    .Set("ANSIBLE_STDOUT_CALLBACK", ResultCallback)
-                    .Set("ANSIBLE_LOCAL_TEMP", Path.Combine(workDirectory, "tmp"))
-                    .Set("ANSIBLE_NOCOLOR", "1")
-                    .Set("ANSIBLE_FORCE_COLOR", "0"))
-                // The launcher's standard input stays open, unwritten, for as long as this process lives: when it
-                // closes (this process died), the launcher kills the playbook.
-                .WithStandardInputPipe(PipeSource.Create(async (_, token) => await Task.Delay(Timeout.Infinite, token)))
-                .WithValidation(CommandResultValidation.None)
+            var command = LauncherCommand(run, settings, ansibleDirectory, playbook, workDirectory, inventoryPath, extraVarsPath)
                 .WithStandardOutputPipe(PipeTarget.ToDelegate(line => Log(jobIds, progress.StandardOutput(line))))
                 .WithStandardErrorPipe(PipeTarget.ToDelegate(line => Log(jobIds, progress.StandardError(line))));
 
             logger.LogInformation("Jobs {JobIds}: running {Playbook} against {Node} (timeout {Timeout})",
                 jobIds, run.Playbook, string.Join(", ", run.Hosts.Select(h => h.Node.Hostname).Distinct()), run.Timeout);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            stop.CancelAfter(run.Timeout);
-            using var kill = new CancellationTokenSource();
-            await using var killLater = stop.Token.Register(() => kill.CancelAfter(StopGrace));
-            int? exitCode = null;
-            try
-            {
-                var result = await command.ExecuteAsync(kill.Token, stop.Token);
-                exitCode = result.ExitCode;
-            }
-            catch (OperationCanceledException)
-            {
-                // The launcher has killed ansible-playbook and everything below it (or CliWrap the whole tree).
-            }
-
+            var exitCode = await ExecuteAsync(command, run.Timeout, cancellationToken);
             var outcome = progress.Finish(exitCode, timedOut: exitCode is null && !cancellationToken.IsCancellationRequested);
             logger.Log(outcome.ExitCode == 0 ? LogLevel.Information : LogLevel.Warning,
                 "Jobs {JobIds}: {Playbook} finished in {DurationMs} ms: {Outcome}",
@@ -121,6 +67,82 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
             {
                 logger.LogWarning(exception, "Jobs {JobIds}: could not remove {Directory}", jobIds, workDirectory);
             }
+        }
+    }
+
+    private static void Validate(PlaybookRun run, string playbook, string ansibleDirectory)
+    {
+        if (!File.Exists(playbook))
+        {
+            throw new FileNotFoundException($"Playbook {run.Playbook} not found under {ansibleDirectory}/playbooks", playbook);
+        }
+
+        if (run.Hosts.Count == 0 || run.Hosts.Select(h => h.JobId).Distinct().Count() != run.Hosts.Count)
+        {
+            throw new ArgumentException("A run needs at least one host, and each job at most once", nameof(run));
+        }
+
+        foreach (var host in run.Hosts)
+        {
+            Check(host);
+        }
+    }
+
+    // The inventory (one host per job) and the shared extra-vars, both private and both written as data.
+    private static (string Inventory, string ExtraVars) WriteJobFolder(PlaybookRun run, AnsibleOptions settings, string workDirectory)
+    {
+        var inventoryPath = Path.Combine(workDirectory, "inventory.yml");
+        var extraVarsPath = Path.Combine(workDirectory, "extra-vars.yml");
+        WritePrivateFile(inventoryPath, Inventory(run, settings));
+        var extraVars = new Dictionary<string, object?>(run.SharedVariables);
+        if (settings.Connection != "local" && !string.IsNullOrWhiteSpace(settings.SshPrivateKeyFile))
+        {
+            extraVars["ansible_ssh_private_key_file"] = settings.SshPrivateKeyFile;
+        }
+
+        WritePrivateFile(extraVarsPath, AnsibleData.ToYaml(extraVars));
+        return (inventoryPath, extraVarsPath);
+    }
+
+    // ansible-playbook through the launcher, as an argument list.
+    private static Command LauncherCommand(PlaybookRun run, AnsibleOptions settings, string ansibleDirectory, string playbook, string workDirectory,
+        string inventoryPath, string extraVarsPath) =>
+        Cli.Wrap(settings.PythonPath)
+            .WithArguments([
+                // Isolated and without site packages: the launcher needs the standard library only.
+                "-I", "-S", Path.Combine(ansibleDirectory, "playbook-launcher.py"),
+                settings.AnsiblePlaybookPath, "-i", inventoryPath, "-e", "@" + extraVarsPath,
+                "--forks", run.Hosts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), playbook,
+            ])
+            .WithWorkingDirectory(workDirectory)
+            .WithEnvironmentVariables(env => env
+                .Set("ANSIBLE_CONFIG", Path.Combine(ansibleDirectory, "ansible.cfg"))
+                .Set("ANSIBLE_STDOUT_CALLBACK", ResultCallback)
+                .Set("ANSIBLE_LOCAL_TEMP", Path.Combine(workDirectory, "tmp"))
+                .Set("ANSIBLE_NOCOLOR", "1")
+                .Set("ANSIBLE_FORCE_COLOR", "0"))
+            // The launcher's standard input stays open, unwritten, for as long as this process lives: when it
+            // closes (this process died), the launcher kills the playbook.
+            .WithStandardInputPipe(PipeSource.Create(async (_, token) => await Task.Delay(Timeout.Infinite, token)))
+            .WithValidation(CommandResultValidation.None);
+
+    // Runs the command until it exits (its exit code) or the timeout or cancellation stops it (null): the launcher is
+    // asked to stop first and kills everything it started; StopGrace later CliWrap kills the whole tree itself.
+    private static async Task<int?> ExecuteAsync(Command command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stop.CancelAfter(timeout);
+        using var kill = new CancellationTokenSource();
+        await using var killLater = stop.Token.Register(() => kill.CancelAfter(StopGrace));
+        try
+        {
+            var result = await command.ExecuteAsync(kill.Token, stop.Token);
+            return result.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            // The launcher has killed ansible-playbook and everything below it (or CliWrap the whole tree).
+            return null;
         }
     }
 
