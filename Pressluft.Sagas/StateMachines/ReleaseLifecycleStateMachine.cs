@@ -84,7 +84,11 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
                                                 .TransitionTo(Failed))),
                             hold => hold
                                 .CompleteGate(GateOutcomes.Failed)
-                                .TransitionTo(Failed))),
+                                .TransitionTo(Failed))));
+
+        // Either check waits the same way: a deadline counts as a check that measured nothing, a retry or a restart sends
+        // the awaited attempt again.
+        During(HealthChecking, VerifyingRollback,
             When(HealthCheckDeadlineExpired, Awaited)
                 .HandleAsTimedOutCheck(HealthCheckFailed),
             When(HealthCheckRetryDue, Awaited)
@@ -120,13 +124,7 @@ public sealed class ReleaseLifecycleStateMachine : MassTransitStateMachine<Relea
                     verdict => verdict
                         .RecordVerificationFailed()
                         .CompleteGate(GateOutcomes.Failed)
-                        .TransitionTo(Failed)),
-            When(HealthCheckDeadlineExpired, Awaited)
-                .HandleAsTimedOutCheck(HealthCheckFailed),
-            When(HealthCheckRetryDue, Awaited)
-                .ResendHealthCheck(),
-            When(JobResumeDue, Awaited)
-                .ResumeHealthCheck());
+                        .TransitionTo(Failed)));
 
         // A failed environment gates nothing until an operator resets it. A mutation meanwhile is recorded (its release is
         // live) and its gate held; the reset then checks that release instead of calling an unchecked release active.
