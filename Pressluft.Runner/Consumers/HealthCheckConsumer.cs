@@ -122,8 +122,8 @@ public sealed class HealthCheckConsumer(
         string.Join("; ", checks.Where(which).Select(c => $"{c.Check} ({c.Detail})"));
 
     private static string Unmeasured(IEnumerable<CheckResult> checks, IEnumerable<string> missing) =>
-        string.Join("; ", checks.Where(c => c.Outcome is not (CheckOutcomes.Passed or CheckOutcomes.Skipped)).Select(c => $"{c.Check} ({c.Detail})")
-            .Concat(missing.Select(name => $"{name} (no result)")));
+        string.Join("; ", new[] { Describe(checks, c => c.Outcome != CheckOutcomes.Passed) }
+            .Concat(missing.Select(name => $"{name} (no result)")).Where(part => part.Length > 0));
 
     private static JobErrorDetails Details(IReadOnlyList<CheckResult> checks, HostOutcome outcome) => new()
     {
