@@ -23,7 +23,9 @@ public abstract class PlaybookConsumerDefinition<TConsumer> : ConsumerDefinition
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Handle<DbUpdateException>();
-            r.Intervals(100, 500, 1000);
+            // A database restarting (the inbox read or commit fails) must not send a request to _error: wait it out.
+            r.Handle<Npgsql.NpgsqlException>();
+            r.Intervals(100, 500, 1000, 2000, 5000, 10000);
         });
         endpointConfigurator.UseEntityFrameworkInboxOutbox(context);
     }
