@@ -157,7 +157,7 @@ Task("Bench")
             .Append("--ansible").AppendQuoted(MakeAbsolute(Directory("ansible")).FullPath)
             .Append("--http-port").Append(Argument("http-port", "8600"));
         // Sizes: ./build.sh --target=Bench --gates=400 --samples=200 --rate=0 --playbook-runs=5 --rollback-runs=3 --fleet=100 --pgbench-seconds=15
-        foreach (var size in new[] { "gates", "samples", "rate", "playbook-runs", "rollback-runs", "fleet", "pgbench-seconds", "phases" })
+        foreach (var size in new[] { "gates", "samples", "rate", "playbook-runs", "rollback-runs", "fleet", "pgbench-seconds", "phases", "keep-work" })
         {
             if (HasArgument(size))
             {

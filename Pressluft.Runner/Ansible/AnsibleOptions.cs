@@ -75,6 +75,24 @@ public sealed class AnsibleOptions
     [Range(1, 64)]
     public int MaxEnvironmentsPerRun { get; set; } = 16;
 
+    /// <summary>
+    /// Runs of one node that may be starting up at once; further checks of the node gather into the next run meanwhile
+    /// (up to <see cref="MaxEnvironmentsPerRun"/>), instead of each paying ansible-playbook's start-up on its own.
+    /// </summary>
+    [Range(1, 16)]
+    public int MaxRunsPerNode { get; set; } = 2;
+
+    /// <summary>
+    /// Health checks one runner takes at once. Above <see cref="MaxEnvironmentsPerRun"/>, so the next run of a node
+    /// fills while one runs; each holds a PostgreSQL connection for its environment's lock while its playbook runs.
+    /// </summary>
+    [Range(1, 256)]
+    public int ConcurrentHealthChecks { get; set; } = 32;
+
+    /// <summary>Rollbacks one runner runs at once.</summary>
+    [Range(1, 64)]
+    public int ConcurrentRollbacks { get; set; } = 4;
+
     /// <summary>Kill health-check.yml after this long; an environment not answered by then is reported timed out.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan HealthCheckPlaybookTimeout { get; set; } = TimeSpan.FromMinutes(2);

@@ -1,12 +1,17 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Pressluft.Messaging.Outbox;
+using Pressluft.Runner.Ansible;
 
 namespace Pressluft.Runner.Consumers;
 
 /// <summary>
 /// An endpoint that runs playbooks. Playbook runs are not retried in process (an inconclusive answer is retried by the
 /// saga); only a lost race between two deliveries of the same message is, and it then finds the message consumed.
+/// How many jobs it takes at once (and so how many RabbitMQ hands it ahead) is the endpoint's own, from
+/// <see cref="AnsibleOptions"/>, not the transport's general limit: a job mostly waits on its playbook.
 /// </summary>
 public abstract class PlaybookConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
     where TConsumer : class, IConsumer
@@ -14,12 +19,19 @@ public abstract class PlaybookConsumerDefinition<TConsumer> : ConsumerDefinition
     protected PlaybookConsumerDefinition(string endpointName)
     {
         EndpointName = endpointName;
-        ConcurrentMessageLimit = 4;
     }
+
+    /// <summary>Jobs this endpoint runs at once.</summary>
+    protected abstract int ConcurrentJobs(AnsibleOptions settings);
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator,
         IRegistrationContext context)
     {
+        // Here, after the transport-wide limit the endpoints callback set, so this one wins.
+        var jobs = ConcurrentJobs(context.GetRequiredService<IOptions<AnsibleOptions>>().Value);
+        endpointConfigurator.ConcurrentMessageLimit = jobs;
+        endpointConfigurator.PrefetchCount = jobs;
+
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Handle<DbUpdateException>();

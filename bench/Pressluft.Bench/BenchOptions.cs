@@ -31,6 +31,9 @@ internal sealed class BenchOptions
 
     public int PgbenchSeconds { get; init; } = 15;
 
+    /// <summary>Keep the work folder (service logs, job folders) after a run that finished, to read what happened.</summary>
+    public bool KeepWork { get; init; }
+
     /// <summary>Which parts run (floor, pgbench, stub, real, embedded); all by default. A row whose inputs were skipped is left out.</summary>
     public IReadOnlySet<string> Phases { get; init; } = new HashSet<string>(AllPhases);
 
@@ -69,6 +72,7 @@ internal sealed class BenchOptions
             RollbackRuns = Int("rollback-runs", defaults.RollbackRuns),
             Fleet = Int("fleet", defaults.Fleet),
             PgbenchSeconds = Int("pgbench-seconds", defaults.PgbenchSeconds),
+            KeepWork = values.TryGetValue("keep-work", out var keep) && bool.Parse(keep),
             Phases = values.TryGetValue("phases", out var phases) ? phases.Split(',').ToHashSet() : defaults.Phases,
         };
     }

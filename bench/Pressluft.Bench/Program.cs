@@ -28,7 +28,7 @@ try
 catch (ArgumentException exception)
 {
     Console.Error.WriteLine($"{exception.Message}\nusage: Pressluft.Bench --postgres <connection string> --rabbitmq <amqp url> --service <pressluft executable> " +
-        "--ansible <ansible folder> [--http-port 8600] [--gates 400] [--samples 200] [--rate 0] [--playbook-runs 5] [--rollback-runs 3] [--fleet 100] [--pgbench-seconds 15] [--phases floor,pgbench,stub,real,embedded] [--work <folder>]");
+        "--ansible <ansible folder> [--http-port 8600] [--gates 400] [--samples 200] [--rate 0] [--playbook-runs 5] [--rollback-runs 3] [--fleet 100] [--pgbench-seconds 15] [--phases floor,pgbench,stub,real,embedded] [--work <folder>] [--keep-work true]");
     return 2;
 }
 
@@ -257,13 +257,13 @@ finally
         // Best effort: the cluster is private to the bench and stopped by the Bench target.
     }
 
-    if (finished)
+    if (finished && !options.KeepWork)
     {
         Directory.Delete(work, recursive: true);
     }
     else
     {
-        output.WriteLine($"bench stopped early; logs kept in {work}");
+        output.WriteLine($"{(finished ? "work folder kept" : "bench stopped early; logs kept")} in {work}");
     }
 }
 

@@ -144,6 +144,102 @@ public sealed class When_checks_of_one_node_arrive_together
     }
 }
 
+// A backlog of checks of one node: while its runs start up, the next checks gather into one run instead of each paying
+// ansible-playbook's start-up; a run that hangs on a slow site stops holding the next one back after BusyRunHold.
+public sealed class When_checks_of_a_node_arrive_while_its_run_starts
+{
+    [Test]
+    public async Task Should_gather_them_into_the_next_run()
+    {
+        await using var world = AnsibleWorld.Create();
+        var releases = Enumerable.Range(1, 4).Select(i => world.Site.AddRelease($"e{i}")).ToList();
+        world.Site.MakeCurrent(releases[0]);
+        var logs = new CapturedLogs();
+        await using var provider = await world.StartHarnessAsync(_ => { }, new Dictionary<string, string?> { ["Pressluft:Ansible:MaxRunsPerNode"] = "1" },
+            services => services.AddLogging(b => b.AddProvider(logs)));
+        var batcher = provider.GetRequiredService<HealthCheckBatcher>();
+        var requests = releases.Select(r => Requests.Check(world, r)).ToList();
+        Task<HostOutcome> Check(HealthCheckRequested r) =>
+            batcher.CheckAsync(new PlaybookHost { JobId = r.JobId, Node = r.Node, Variables = HealthCheckVariables.Host(r) }, CancellationToken.None);
+
+        var first = Check(requests[0]);
+        await Runs.StartedAsync(logs, 1);
+        // ansible-playbook takes a second at least to start: these arrive while the first run is busy, each well after the
+        // batch window of the one before, so only waiting for the busy node puts them in one run.
+        var rest = new List<Task<HostOutcome>>();
+        foreach (var request in requests.Skip(1))
+        {
+            rest.Add(Check(request));
+            await Task.Delay(100);
+        }
+
+        var outcomes = await Task.WhenAll(rest.Prepend(first)).WaitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcomes.Select(o => (o.JobId, o.Status)), Is.EqualTo(requests.Select(r => (r.JobId, HostStatus.Ok))));
+            Assert.That(Runs.Started(logs), Is.EqualTo(2), "the three later checks did not share one run");
+            Assert.That(logs.At(LogLevel.Information), Has.One.Contains("Checking 3 environments of node localhost in one run"));
+        });
+    }
+
+    [Test]
+    public async Task Should_not_hold_the_next_run_back_for_a_hung_site_longer_than_the_hold()
+    {
+        await using var world = AnsibleWorld.Create();
+        var hung = world.Site.AddRelease("hung");
+        var healthy = world.Site.AddRelease("healthy");
+        world.Site.MakeCurrent(healthy);
+        var seconds = Random.Shared.Next(600, 700);
+        File.WriteAllText(Path.Combine(hung.Path, ".wp-hang"), seconds.ToString(CultureInfo.InvariantCulture));
+        var logs = new CapturedLogs();
+        await using var provider = await world.StartHarnessAsync(_ => { }, new Dictionary<string, string?>
+        {
+            ["Pressluft:Ansible:MaxRunsPerNode"] = "1",
+            ["Pressluft:Ansible:CheckTimeoutSeconds"] = "300",
+        }, services => services.AddLogging(b => b.AddProvider(logs)));
+        var batcher = provider.GetRequiredService<HealthCheckBatcher>();
+        var (stuck, later) = (Requests.Check(world, hung), Requests.Check(world, healthy));
+        using var stop = new CancellationTokenSource();
+
+        var hanging = batcher.CheckAsync(new PlaybookHost { JobId = stuck.JobId, Node = stuck.Node, Variables = HealthCheckVariables.Host(stuck) }, stop.Token);
+        await Runs.StartedAsync(logs, 1);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = await batcher.CheckAsync(new PlaybookHost { JobId = later.JobId, Node = later.Node, Variables = HealthCheckVariables.Host(later) },
+            CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(90));
+        var waited = clock.Elapsed;
+        var stillHanging = !hanging.IsCompleted;
+        await stop.CancelAsync();
+        var stopped = await hanging.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(outcome.Status, Is.EqualTo(HostStatus.Ok));
+            Assert.That(stillHanging, Is.True, "the hung site's run ended before the later check was answered: nothing was shown");
+            Assert.That(waited, Is.GreaterThanOrEqualTo(HealthCheckBatcher.BusyRunHold), "the later check did not wait for the busy node");
+            Assert.That(Runs.Started(logs), Is.EqualTo(2));
+            Assert.That(stopped.ExitCode, Is.Null, "the hung run was not stopped");
+            Assert.That(await Processes.NoneLeftAsync(pid => Processes.CommandLineStartsWith(pid, "sleep", seconds.ToString(CultureInfo.InvariantCulture)),
+                TimeSpan.FromSeconds(10)), Is.True, "the hung command outlived the run");
+        });
+    }
+
+    private static class Runs
+    {
+        public static int Started(CapturedLogs logs) => logs.At(LogLevel.Information).Count(m => m.Contains("running health-check.yml", StringComparison.Ordinal));
+
+        public static async Task StartedAsync(CapturedLogs logs, int count)
+        {
+            var limit = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (Started(logs) < count)
+            {
+                Assert.That(DateTime.UtcNow, Is.LessThan(limit), "the run did not start");
+                await Task.Delay(20);
+            }
+        }
+    }
+}
+
 public sealed class When_a_fleet_update_checks_many_environments_of_one_node
 {
     [Test]
