@@ -84,7 +84,7 @@ public sealed class AnsibleOptions
 
     /// <summary>
     /// Health checks one runner takes at once. Above <see cref="MaxEnvironmentsPerRun"/>, so the next run of a node
-    /// fills while one runs; each holds a PostgreSQL connection for its environment's lock while its playbook runs.
+    /// fills while one runs. Their environment locks share one PostgreSQL session (<see cref="PostgresEnvironmentLocks"/>).
     /// </summary>
     [Range(1, 256)]
     public int ConcurrentHealthChecks { get; set; } = 32;

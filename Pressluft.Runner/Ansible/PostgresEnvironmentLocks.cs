@@ -4,13 +4,17 @@ using Npgsql;
 namespace Pressluft.Runner.Ansible;
 
 /// <summary>
-/// Environment locks shared by every runner on one PostgreSQL ledger: a session-level advisory lock
-/// (<c>pg_advisory_lock</c>) on a connection of its own, outside the pool, held while the playbook runs. Releasing
-/// unlocks it and closes the connection; when a runner dies, PostgreSQL drops its connection and with it the lock
-/// (TCP keep-alives, set here, notice a runner that vanished from the network within about a minute). The key is
-/// the two-integer form, in a class of its own (<see cref="LockClass"/>), so it meets no other advisory lock.
+/// Environment locks shared by every runner on one PostgreSQL ledger: session-level advisory locks
+/// (<c>pg_advisory_lock</c>) on connections outside the pool, held while the playbook runs. A free environment is taken
+/// on the runner's one lock session, so a runner running dozens of checks holds one connection for all of them, not
+/// one each; an environment another runner holds is waited for on a connection of its own, blocked in PostgreSQL, and
+/// held there. Within the runner an in-process lock comes first, since a session takes its own advisory lock again
+/// without waiting. Releasing unlocks it (and closes a connection of its own); when a runner dies, PostgreSQL drops
+/// its sessions and with them the locks (TCP keep-alives, set here, notice a runner that vanished from the network
+/// within about a minute). The key is the two-integer form, in a class of its own (<see cref="LockClass"/>), so it
+/// meets no other advisory lock.
 /// </summary>
-public sealed class PostgresEnvironmentLocks(string ledgerConnectionString, ILogger<PostgresEnvironmentLocks> logger) : IEnvironmentLocks
+public sealed class PostgresEnvironmentLocks(string ledgerConnectionString, ILogger<PostgresEnvironmentLocks> logger) : IEnvironmentLocks, IAsyncDisposable
 {
     /// <summary>The first key of every environment lock ("PLFT").</summary>
     public const int LockClass = 0x504C4654;
@@ -23,28 +27,38 @@ public sealed class PostgresEnvironmentLocks(string ledgerConnectionString, ILog
         KeepAlive = 20,
     }.ConnectionString;
 
+    private readonly InProcessEnvironmentLocks _inProcess = new();
+
+    // The runner's lock session, used by one command at a time; replaced when it breaks (its locks went with it).
+    private readonly SemaphoreSlim _sessionGate = new(1, 1);
+    private NpgsqlConnection? _session;
+
     public async Task<EnvironmentLock> AcquireAsync(Guid environmentId, CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(_connectionString);
+        var local = await _inProcess.AcquireAsync(environmentId, cancellationToken);
         try
         {
-            await connection.OpenAsync(cancellationToken);
             var key = Key(environmentId);
-            var waited = false;
-            await using var attempt = Command(connection, "SELECT pg_try_advisory_lock(@class, @key)", key);
-            if (!(bool)(await attempt.ExecuteScalarAsync(cancellationToken))!)
+            if (await TryOnSessionAsync(key, cancellationToken) is { } session)
             {
-                waited = true;
-                logger.LogInformation("Environment {EnvironmentId}: another playbook runs on it; waiting for it to end", environmentId);
-                await using var wait = Command(connection, "SELECT pg_advisory_lock(@class, @key)", key);
-                await wait.ExecuteNonQueryAsync(cancellationToken);
+                return new EnvironmentLock(environmentId, local.Waited, async () =>
+                {
+                    await UnlockOnSessionAsync(session, environmentId, key);
+                    await local.DisposeAsync();
+                });
             }
 
-            return new EnvironmentLock(environmentId, waited, () => ReleaseAsync(connection, environmentId, key));
+            logger.LogInformation("Environment {EnvironmentId}: another playbook runs on it; waiting for it to end", environmentId);
+            var own = await WaitOnOwnConnectionAsync(key, cancellationToken);
+            return new EnvironmentLock(environmentId, waited: true, async () =>
+            {
+                await ReleaseOwnAsync(own, environmentId, key);
+                await local.DisposeAsync();
+            });
         }
         catch
         {
-            await connection.DisposeAsync();
+            await local.DisposeAsync();
             throw;
         }
     }
@@ -63,15 +77,106 @@ public sealed class PostgresEnvironmentLocks(string ledgerConnectionString, ILog
         return key;
     }
 
-    private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, int key)
+    public async ValueTask DisposeAsync()
     {
-        var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("class", LockClass);
-        command.Parameters.AddWithValue("key", key);
-        return command;
+        await _sessionGate.WaitAsync();
+        try
+        {
+            if (_session is not null)
+            {
+                await _session.DisposeAsync();
+                _session = null;
+            }
+        }
+        finally
+        {
+            _sessionGate.Release();
+        }
     }
 
-    private async ValueTask ReleaseAsync(NpgsqlConnection connection, Guid environmentId, int key)
+    // The session the lock was taken on, or null when another runner holds the environment.
+    private async Task<NpgsqlConnection?> TryOnSessionAsync(int key, CancellationToken cancellationToken)
+    {
+        await _sessionGate.WaitAsync(cancellationToken);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var session = _session ??= await OpenAsync(cancellationToken);
+                try
+                {
+                    await using var command = Command(session, "SELECT pg_try_advisory_lock(@class, @key)", key);
+                    return (bool)(await command.ExecuteScalarAsync(cancellationToken))! ? session : null;
+                }
+                catch (NpgsqlException) when (attempt == 1 && Ended(session))
+                {
+                    // The session ended (a database restart, an administrator): a new one, once.
+                    await DropSessionAsync(session);
+                }
+            }
+        }
+        finally
+        {
+            _sessionGate.Release();
+        }
+    }
+
+    private async Task UnlockOnSessionAsync(NpgsqlConnection session, Guid environmentId, int key)
+    {
+        await _sessionGate.WaitAsync();
+        try
+        {
+            if (!ReferenceEquals(session, _session))
+            {
+                // That session is gone, and the lock went with it.
+                return;
+            }
+
+            await using var command = Command(session, "SELECT pg_advisory_unlock(@class, @key)", key);
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
+        {
+            logger.LogDebug("Environment {EnvironmentId}: lock session already ended ({Reason})", environmentId, exception.Message);
+            await DropSessionAsync(session);
+        }
+        finally
+        {
+            _sessionGate.Release();
+        }
+    }
+
+    private static bool Ended(NpgsqlConnection session) =>
+        !session.FullState.HasFlag(System.Data.ConnectionState.Open) || session.FullState.HasFlag(System.Data.ConnectionState.Broken);
+
+    // Under _sessionGate.
+    private async Task DropSessionAsync(NpgsqlConnection session)
+    {
+        if (ReferenceEquals(session, _session))
+        {
+            _session = null;
+        }
+
+        await session.DisposeAsync();
+    }
+
+    private async Task<NpgsqlConnection> WaitOnOwnConnectionAsync(int key, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken);
+        try
+        {
+            await using var wait = Command(connection, "SELECT pg_advisory_lock(@class, @key)", key);
+            await wait.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async ValueTask ReleaseOwnAsync(NpgsqlConnection connection, Guid environmentId, int key)
     {
         try
         {
@@ -87,5 +192,28 @@ public sealed class PostgresEnvironmentLocks(string ledgerConnectionString, ILog
         {
             await connection.DisposeAsync();
         }
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, int key)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("class", LockClass);
+        command.Parameters.AddWithValue("key", key);
+        return command;
     }
 }

@@ -110,17 +110,53 @@ public sealed class The_postgresql_environment_lock
         var held = await Locks(database).AcquireAsync(environment, CancellationToken.None);
 
         // What PostgreSQL sees when a runner dies: its session ends.
-        await using (var admin = new NpgsqlConnection(database.Options.ConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var terminate = new NpgsqlCommand(
-                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::bigint = @class", admin);
-            terminate.Parameters.AddWithValue("class", (long)PostgresEnvironmentLocks.LockClass);
-            await terminate.ExecuteNonQueryAsync();
-        }
+        await TerminateHoldersAsync(database);
 
         await using var taken = await Locks(database).AcquireAsync(environment, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.DoesNotThrowAsync(async () => await held.DisposeAsync(), "releasing a lock whose connection is gone");
+    }
+
+    [Test]
+    public async Task Should_hold_many_environments_on_one_session()
+    {
+        await using var database = await TestDatabase.CreateAsync(LedgerProvider.Postgres);
+        await using var runner = Locks(database);
+
+        var held = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => runner.AcquireAsync(Guid.NewGuid(), CancellationToken.None)));
+        var (sessions, locks) = await LockSessionsAsync(database);
+        foreach (var environment in held)
+        {
+            await environment.DisposeAsync();
+        }
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(locks, Is.EqualTo(12), "an environment was not locked in PostgreSQL");
+            Assert.That(sessions, Is.EqualTo(1), "a runner opened a connection per environment");
+            Assert.That((await LockSessionsAsync(database)).Locks, Is.Zero, "a released environment stayed locked");
+        });
+    }
+
+    [Test]
+    public async Task Should_take_locks_again_after_its_session_was_ended()
+    {
+        await using var database = await TestDatabase.CreateAsync(LedgerProvider.Postgres);
+        await using var runner = Locks(database);
+        var environment = Guid.NewGuid();
+        var before = await runner.AcquireAsync(environment, CancellationToken.None);
+        await TerminateHoldersAsync(database);
+        await before.DisposeAsync();
+
+        await using var after = await runner.AcquireAsync(environment, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        var waiting = Locks(database).AcquireAsync(environment, CancellationToken.None);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await LockSessionsAsync(database)).Locks, Is.EqualTo(1), "the environment is not locked in PostgreSQL after the new session");
+            Assert.That(await WaitersAsync(database, within: TimeSpan.FromSeconds(30)), Is.EqualTo(1), "another runner took the environment");
+        });
+        await after.DisposeAsync();
+        await using var taken = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Test]
@@ -141,6 +177,31 @@ public sealed class The_postgresql_environment_lock
 
     private static PostgresEnvironmentLocks Locks(TestDatabase database) =>
         new(database.Options.ConnectionString, NullLogger<PostgresEnvironmentLocks>.Instance);
+
+    private static async Task TerminateHoldersAsync(TestDatabase database)
+    {
+        await using var admin = new NpgsqlConnection(database.Options.ConnectionString);
+        await admin.OpenAsync();
+        await using var terminate = new NpgsqlCommand(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::bigint = @class " +
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", admin);
+        terminate.Parameters.AddWithValue("class", (long)PostgresEnvironmentLocks.LockClass);
+        await terminate.ExecuteNonQueryAsync();
+    }
+
+    // The sessions holding environment locks of this database, and how many locks they hold.
+    private static async Task<(long Sessions, long Locks)> LockSessionsAsync(TestDatabase database)
+    {
+        await using var connection = new NpgsqlConnection(database.Options.ConnectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand(
+            "SELECT count(DISTINCT pid), count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::bigint = @class " +
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", connection);
+        count.Parameters.AddWithValue("class", (long)PostgresEnvironmentLocks.LockClass);
+        await using var reader = await count.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
 
     // How many sessions wait for an environment lock; polled until one does, or the time is up.
     private static async Task<long> WaitersAsync(TestDatabase database, TimeSpan within)
