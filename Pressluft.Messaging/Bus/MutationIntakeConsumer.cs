@@ -1,5 +1,6 @@
 using MassTransit;
 using Pressluft.Contracts;
+using Pressluft.Messaging.Outbox;
 using Pressluft.Sagas.Ledger;
 using Pressluft.Sagas.Validation;
 
@@ -10,8 +11,10 @@ namespace Pressluft.Messaging.Bus;
 /// It accepts MassTransit envelopes and plain JSON from any publisher. Validation (<see cref="MessageValidationFilter{T}"/>)
 /// has already refused what breaks a field rule; here the event is checked against the ledger (an environment of
 /// another site, a release of another environment), so everything the gate would refuse later is refused now, into
-/// <c>mutation-intake_error</c> with the reason. A good event goes to the saga's queue through the outbox, so exactly
-/// the messages accepted here reach the saga.
+/// <c>mutation-intake_error</c> with the reason. A good event goes to the saga's queue under the id the saga's inbox
+/// de-duplicates by (<see cref="EfOutboxContextFactory.InboxMessageId"/>): sent again after a crash before the
+/// acknowledgement, it is consumed once. So exactly the messages accepted here reach the saga, with no commit of this
+/// endpoint's own on the way (it writes nothing).
 /// </summary>
 public sealed class MutationIntakeConsumer(IReleaseLedger ledger) : IConsumer<MutationCompleted>
 {
@@ -26,6 +29,7 @@ public sealed class MutationIntakeConsumer(IReleaseLedger ledger) : IConsumer<Mu
         }
 
         var endpoint = await context.GetSendEndpoint(SagaQueue);
-        await endpoint.Send(context.Message, context.CancellationToken);
+        var messageId = EfOutboxContextFactory.InboxMessageId(context);
+        await endpoint.Send(context.Message, send => send.MessageId = messageId, context.CancellationToken);
     }
 }

@@ -1,6 +1,4 @@
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
-using Pressluft.Messaging.Outbox;
 using Pressluft.Sagas.Validation;
 
 namespace Pressluft.Messaging.Bus;
@@ -22,11 +20,10 @@ public sealed class MutationIntakeConsumerDefinition : ConsumerDefinition<Mutati
         endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType | RawSerializerOptions.CopyHeaders, isDefault: false);
         endpointConfigurator.UseMessageRetry(r =>
         {
+            // A ledger that cannot be read (a database restarting) is waited out; a refused event is not retried.
             r.Ignore<RejectedMessageException>();
-            r.Handle<DbUpdateException>();
-            r.Intervals(100, 500, 1000);
+            r.Intervals(100, 500, 1000, 2000, 5000, 10000);
         });
-        endpointConfigurator.UseEntityFrameworkInboxOutbox(context);
         endpointConfigurator.UseConsumeFilter(typeof(MessageValidationFilter<>), context);
     }
 }

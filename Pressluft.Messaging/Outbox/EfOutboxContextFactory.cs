@@ -18,7 +18,7 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvid
     public async Task Send<T>(ConsumeContext<T> context, OutboxConsumeOptions options, IPipe<OutboxConsumeContext<T>> next)
         where T : class
     {
-        var messageId = context.GetOriginalMessageId() ?? ContentId(context.ReceiveContext);
+        var messageId = InboxMessageId(context);
         var inbox = await KeyLookup.InboxRowAsync(db, messageId, options.ConsumerId, context.CancellationToken)
             ?? new InboxState { MessageId = messageId, ConsumerId = options.ConsumerId, Received = DateTime.UtcNow };
 
@@ -49,12 +49,12 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvid
     public void Probe(ProbeContext context) => context.CreateFilterScope("efOutboxContextFactory");
 
     /// <summary>
-    /// A publisher that is not MassTransit may send no message id. The body's hash stands in for one, so the same
-    /// bytes delivered twice are still consumed once.
+    /// The id a message is de-duplicated by: its original message id. A publisher that is not MassTransit may send none;
+    /// the body's hash stands in for one, so the same bytes delivered twice are still consumed once.
     /// </summary>
-    private static Guid ContentId(ReceiveContext receive)
+    public static Guid InboxMessageId(ConsumeContext context)
     {
-        var hash = SHA256.HashData(receive.Body.GetBytes());
-        return new Guid(hash.AsSpan(0, 16));
+        ArgumentNullException.ThrowIfNull(context);
+        return context.GetOriginalMessageId() ?? new Guid(SHA256.HashData(context.ReceiveContext.Body.GetBytes()).AsSpan(0, 16));
     }
 }

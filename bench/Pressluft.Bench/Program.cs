@@ -19,7 +19,8 @@ using Pressluft.Runner.Hosting;
 //   5. the embedded default (in-memory bus + SQLite), composed in this process as `pressluft run` composes it, with
 //      the stub: event -> request latency.
 // Everything runs through the service's real registration: background services on, the EF inbox/outbox on every
-// endpoint, the runner's real consumers and launcher. Nothing here is asserted; the numbers are printed.
+// endpoint that writes or answers (the saga's and the runner's; the intake only reads and forwards under a stable id),
+// the runner's real consumers and launcher. Nothing here is asserted; the numbers are printed.
 BenchOptions options;
 try
 {

@@ -1,3 +1,4 @@
+using MassTransit;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Pressluft.Contracts;
@@ -51,6 +52,35 @@ public sealed class When_the_same_mutation_is_delivered_twice(LedgerProvider led
         {
             Assert.That(jobs, Has.Count.EqualTo(1));
             Assert.That(jobs[0].Status, Is.EqualTo(JobStatuses.Queued));
+            Assert.That(host.Runner.CheckRequests, Has.Count.EqualTo(1));
+        });
+    }
+}
+
+// The intake forwards without a commit of its own: a copy it forwards again (a redelivery after its send, before its
+// acknowledgement) carries the same id, and the saga's inbox consumes it once.
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_the_intake_forwards_one_mutation_twice(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_reach_the_saga_once_under_the_id_it_was_published_with()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var release = site.NewRelease("r2");
+        host.Runner.Script(release.Id, CheckAnswer.Silent);
+        var mutation = site.Mutation(release, site.NewRelease("r1"));
+        var messageId = NewId.NextGuid();
+
+        await Task.WhenAll(host.Harness.Bus.Publish(mutation, c => c.MessageId = messageId), host.Harness.Bus.Publish(mutation, c => c.MessageId = messageId));
+        await host.ReceivedAsync(messageId, times: 2);
+
+        var inbox = await host.QueryAsync(db => db.InboxStates.AsNoTracking().Where(i => i.MessageId == messageId).ToListAsync());
+        Assert.Multiple(async () =>
+        {
+            Assert.That(inbox, Has.Count.EqualTo(1), "the saga did not de-duplicate the forwarded copies by the published id");
+            Assert.That(await host.QueryAsync(db => db.InboxStates.CountAsync()), Is.EqualTo(1), "the intake or the saga stored another inbox row");
+            Assert.That(await host.JobsAsync(site.EnvironmentId), Has.Count.EqualTo(1));
             Assert.That(host.Runner.CheckRequests, Has.Count.EqualTo(1));
         });
     }
