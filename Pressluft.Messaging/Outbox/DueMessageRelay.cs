@@ -43,6 +43,13 @@ public sealed class DueMessageRelay(
         var settings = Options.CurrentValue;
         var now = Clock.GetUtcNow().UtcDateTime;
 
+        // Looked at first without a transaction: on SQLite a transaction takes the single write lock at once, and a gate
+        // committing meanwhile would wait for a pass that had nothing to do.
+        if (!await db.OutboxMessages.AnyAsync(m => m.InboxMessageId == null && m.GaveUpAt == null && m.EnqueueTime <= now, cancellationToken))
+        {
+            return 0;
+        }
+
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         var due = await db.OutboxMessages
             .FromSqlRaw(LedgerDialect.For(db.Database).ClaimDueMessagesSql, now, settings.RelayBatchSize)
@@ -85,6 +92,11 @@ public sealed class DueMessageRelay(
         var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
         var settings = Options.CurrentValue;
         var before = Clock.GetUtcNow().UtcDateTime - settings.AbandonedDeliveryAfter;
+
+        if (!await db.InboxStates.AnyAsync(i => i.Consumed != null && i.Delivered == null && i.Consumed <= before, cancellationToken))
+        {
+            return 0;
+        }
 
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         var inboxes = await db.InboxStates

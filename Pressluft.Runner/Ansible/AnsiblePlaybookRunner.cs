@@ -13,8 +13,11 @@ namespace Pressluft.Runner.Ansible;
 /// runner goes away; at the timeout the launcher is told to stop (SIGINT) and, should it not, the whole process tree is
 /// killed. The <c>pressluft.gate.json_lines</c> callback prints each host's results as JSON lines, read as they come
 /// (<see cref="PlaybookProgress"/>); a redacted 10 KB output tail is kept, and the folder is removed afterwards.
+/// A run can outlive its callers (each host is reported as soon as it is done, while the playbook still finishes), so
+/// disposing the runner, when the service stops, stops every run still going and waits for it: the service never
+/// exits leaving a playbook behind.
 /// </summary>
-public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> options, ILogger<AnsiblePlaybookRunner> logger)
+public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> options, ILogger<AnsiblePlaybookRunner> logger) : IAsyncDisposable, IDisposable
 {
     /// <summary>The stdout callback the runner reads.</summary>
     public const string ResultCallback = "pressluft.gate.json_lines";
@@ -23,6 +26,9 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
 
     // How long the launcher gets to kill everything it started before the runner kills the tree itself.
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task<int?>, bool> _running = new();
 
     /// <summary>
     /// Runs <paramref name="run"/>; <paramref name="hostDone"/> hears each host's outcome once, as soon as it is known
@@ -48,8 +54,20 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
 
             logger.LogInformation("Jobs {JobIds}: running {Playbook} against {Node} (timeout {Timeout})",
                 jobIds, run.Playbook, string.Join(", ", run.Hosts.Select(h => h.Node.Hostname).Distinct()), run.Timeout);
-            var exitCode = await ExecuteAsync(command, run.Timeout, cancellationToken);
-            var outcome = progress.Finish(exitCode, timedOut: exitCode is null && !cancellationToken.IsCancellationRequested);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+            var execution = ExecuteAsync(command, run.Timeout, stop.Token);
+            _running.TryAdd(execution, true);
+            int? exitCode;
+            try
+            {
+                exitCode = await execution;
+            }
+            finally
+            {
+                _running.TryRemove(execution, out _);
+            }
+
+            var outcome = progress.Finish(exitCode, timedOut: exitCode is null && !stop.IsCancellationRequested);
             logger.Log(outcome.ExitCode == 0 ? LogLevel.Information : LogLevel.Warning,
                 "Jobs {JobIds}: {Playbook} finished in {DurationMs} ms: {Outcome}",
                 jobIds, run.Playbook, (long)outcome.Duration.TotalMilliseconds,
@@ -69,6 +87,32 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
             }
         }
     }
+
+    /// <summary>Stops every run still going (as a timeout does) and waits until their processes are gone.</summary>
+    /// <remarks>A run started after this is stopped at once.</remarks>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        var running = _running.Keys.ToList();
+        if (running.Count == 0)
+        {
+            return;
+        }
+
+        logger.LogInformation("Stopping {Count} playbook runs still going", running.Count);
+        try
+        {
+            // ExecuteAsync ends by itself within StopGrace of being stopped (the tree is killed then); the rest is margin.
+            await Task.WhenAll(running).WaitAsync(StopGrace + StopGrace);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogWarning("{Count} playbook runs did not stop in time", _running.Count);
+        }
+    }
+
+    /// <summary>The same, for a container disposed synchronously.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private static void Validate(PlaybookRun run, string playbook, string ansibleDirectory)
     {

@@ -102,7 +102,7 @@ public sealed class PostgresEnvironmentLocks(string ledgerConnectionString, ILog
         {
             for (var attempt = 1; ; attempt++)
             {
-                var session = _session ??= await OpenAsync(cancellationToken);
+                var session = _session ??= await ConnectAsync(null, cancellationToken);
                 try
                 {
                     await using var command = Command(session, "SELECT pg_try_advisory_lock(@class, @key)", key);
@@ -160,21 +160,13 @@ public sealed class PostgresEnvironmentLocks(string ledgerConnectionString, ILog
         await session.DisposeAsync();
     }
 
-    private async Task<NpgsqlConnection> WaitOnOwnConnectionAsync(int key, CancellationToken cancellationToken)
-    {
-        var connection = await OpenAsync(cancellationToken);
-        try
+    // Blocks in PostgreSQL until the other runner releases the environment; the lock is then held by this connection.
+    private Task<NpgsqlConnection> WaitOnOwnConnectionAsync(int key, CancellationToken cancellationToken) =>
+        ConnectAsync(async connection =>
         {
             await using var wait = Command(connection, "SELECT pg_advisory_lock(@class, @key)", key);
             await wait.ExecuteNonQueryAsync(cancellationToken);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+        }, cancellationToken);
 
     private async ValueTask ReleaseOwnAsync(NpgsqlConnection connection, Guid environmentId, int key)
     {
@@ -194,12 +186,18 @@ public sealed class PostgresEnvironmentLocks(string ledgerConnectionString, ILog
         }
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    // A connection outside the pool, opened and then prepared by `then`; disposed when either fails.
+    private async Task<NpgsqlConnection> ConnectAsync(Func<NpgsqlConnection, Task>? then, CancellationToken cancellationToken)
     {
         var connection = new NpgsqlConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);
+            if (then is not null)
+            {
+                await then(connection);
+            }
+
             return connection;
         }
         catch

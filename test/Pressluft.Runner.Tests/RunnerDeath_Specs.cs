@@ -1,4 +1,8 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Pressluft.Runner.Ansible;
+using Pressluft.Runner.Consumers;
 using Pressluft.Runner.Tests.Support;
 
 namespace Pressluft.Runner.Tests;
@@ -80,5 +84,44 @@ public sealed class When_a_runner_is_killed_while_its_playbook_runs
 
             await Task.Delay(100);
         }
+    }
+}
+
+// A run outlives its callers (each host is answered as soon as it is done, while the playbook still finishes): a runner
+// that stops must stop such runs and wait for them, not exit leaving them behind.
+public sealed class When_the_runner_stops_while_a_playbook_still_runs
+{
+    [Test]
+    public async Task Should_stop_it_and_leave_no_process_behind()
+    {
+        await using var world = AnsibleWorld.Create();
+        var release = world.Site.AddRelease("hung");
+        world.Site.MakeCurrent(release);
+        var seconds = Random.Shared.Next(700, 800).ToString(CultureInfo.InvariantCulture);
+        File.WriteAllText(Path.Combine(release.Path, ".wp-hang"), seconds);
+        await using var provider = await world.StartHarnessAsync(_ => { }, new Dictionary<string, string?> { ["Pressluft:Ansible:CheckTimeoutSeconds"] = "300" });
+        var runner = provider.GetRequiredService<AnsiblePlaybookRunner>();
+        var request = Requests.Check(world, release);
+        var run = runner.RunAsync(new PlaybookRun
+        {
+            Playbook = "health-check.yml",
+            Hosts = [new PlaybookHost { JobId = request.JobId, Node = request.Node, Variables = HealthCheckVariables.Host(request) }],
+            SharedVariables = HealthCheckVariables.Shared(provider.GetRequiredService<IOptions<AnsibleOptions>>().Value),
+            Timeout = TimeSpan.FromMinutes(10),
+            FinalAction = HealthCheckVariables.ChecksModule,
+        }, null, CancellationToken.None);
+        Assert.That(await Processes.AnyStartedAsync(pid => Processes.CommandLineStartsWith(pid, "sleep", seconds), TimeSpan.FromMinutes(2)), Is.True,
+            "the hung command never started");
+
+        await runner.DisposeAsync();
+        var left = await Processes.NoneLeftAsync(pid => Processes.CommandLineStartsWith(pid, "sleep", seconds), TimeSpan.Zero);
+        var outcome = await run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(left, Is.True, "the playbook's command outlived the runner's stop");
+            Assert.That(outcome.Hosts.Single().ExitCode, Is.Null, "the run was not stopped");
+            Assert.That(outcome.Hosts.Single().TimedOut, Is.False, "a stop was reported as a timeout");
+        });
     }
 }
