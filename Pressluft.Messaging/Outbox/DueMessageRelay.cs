@@ -45,7 +45,7 @@ public sealed class DueMessageRelay(
 
         // Looked at first without a transaction: on SQLite a transaction takes the single write lock at once, and a gate
         // committing meanwhile would wait for a pass that had nothing to do.
-        if (!await db.OutboxMessages.AnyAsync(m => m.InboxMessageId == null && m.GaveUpAt == null && m.EnqueueTime <= now, cancellationToken))
+        if (!await db.OutboxMessages.FromSqlRaw(LedgerDialect.DueMessagesSql, now, 1).AnyAsync(cancellationToken))
         {
             return 0;
         }
@@ -93,7 +93,7 @@ public sealed class DueMessageRelay(
         var settings = Options.CurrentValue;
         var before = Clock.GetUtcNow().UtcDateTime - settings.AbandonedDeliveryAfter;
 
-        if (!await db.InboxStates.AnyAsync(i => i.Consumed != null && i.Delivered == null && i.Consumed <= before, cancellationToken))
+        if (!await db.InboxStates.FromSqlRaw(LedgerDialect.AbandonedDeliveriesSql, before, 1).AnyAsync(cancellationToken))
         {
             return 0;
         }

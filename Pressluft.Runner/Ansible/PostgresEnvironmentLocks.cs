@@ -132,17 +132,30 @@ public sealed class PostgresEnvironmentLocks(string ledgerConnectionString, ILog
                 return;
             }
 
-            await using var command = Command(session, "SELECT pg_advisory_unlock(@class, @key)", key);
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
-        {
-            logger.LogDebug("Environment {EnvironmentId}: lock session already ended ({Reason})", environmentId, exception.Message);
-            await DropSessionAsync(session);
+            if (!await UnlockAsync(session, environmentId, key))
+            {
+                await DropSessionAsync(session);
+            }
         }
         finally
         {
             _sessionGate.Release();
+        }
+    }
+
+    // False when the connection is gone, and the lock with it.
+    private async Task<bool> UnlockAsync(NpgsqlConnection connection, Guid environmentId, int key)
+    {
+        try
+        {
+            await using var command = Command(connection, "SELECT pg_advisory_unlock(@class, @key)", key);
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+            return true;
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
+        {
+            logger.LogDebug("Environment {EnvironmentId}: lock connection already closed ({Reason})", environmentId, exception.Message);
+            return false;
         }
     }
 
@@ -172,13 +185,7 @@ public sealed class PostgresEnvironmentLocks(string ledgerConnectionString, ILog
     {
         try
         {
-            await using var command = Command(connection, "SELECT pg_advisory_unlock(@class, @key)", key);
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
-        {
-            // The connection is gone, and the lock went with it.
-            logger.LogDebug("Environment {EnvironmentId}: lock connection already closed ({Reason})", environmentId, exception.Message);
+            await UnlockAsync(connection, environmentId, key);
         }
         finally
         {
