@@ -32,16 +32,27 @@ public sealed class JobEntrance(IEnvironmentLocks locks, JobAdmission admission,
             return null;
         }
 
-        // Straight to the bus, not the outbox: "running" is only worth telling while the playbook runs.
-        await bus.Publish(new JobStarted
+        // Straight to the bus, not the outbox: "running" is only worth telling while the playbook runs. When that fails
+        // (the broker went away and the delivery is cancelled) the lock is let go, or no later job of the environment
+        // could ever take it.
+        try
         {
-            JobId = job.JobId,
-            Attempt = job.Attempt,
-            EnvironmentId = job.EnvironmentId,
-            JobType = job.JobType,
-            Worker = JobVariables.Worker,
-            StartedAt = clock.GetUtcNow(),
-        }, cancellationToken);
+            await bus.Publish(new JobStarted
+            {
+                JobId = job.JobId,
+                Attempt = job.Attempt,
+                EnvironmentId = job.EnvironmentId,
+                JobType = job.JobType,
+                Worker = JobVariables.Worker,
+                StartedAt = clock.GetUtcNow(),
+            }, cancellationToken);
+        }
+        catch
+        {
+            await environment.DisposeAsync();
+            throw;
+        }
+
         return environment;
     }
 

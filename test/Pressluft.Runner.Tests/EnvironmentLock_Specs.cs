@@ -224,3 +224,35 @@ public sealed class The_postgresql_environment_lock
         }
     }
 }
+
+// JobStarted is published straight to the bus; when that fails (the broker went away and the delivery was cancelled),
+// the lock the job had taken must be let go, or no later job of the environment could ever take it.
+public sealed class When_a_job_cannot_tell_it_started
+{
+    [Test]
+    public async Task Should_let_the_environment_lock_go()
+    {
+        await using var world = AnsibleWorld.Create();
+        await using var provider = await world.StartHarnessAsync(_ => { });
+        await using var scope = provider.CreateAsyncScope();
+        var locks = new InProcessEnvironmentLocks();
+        var entrance = new JobEntrance(locks, scope.ServiceProvider.GetRequiredService<JobAdmission>(), BrokerGone.Bus(), TimeProvider.System);
+        var environment = Guid.NewGuid();
+        var job = new JobTicket(Guid.NewGuid(), 1, environment, JobTypes.HealthCheck, null, []);
+
+        Assert.That(async () => await entrance.EnterAsync(job, (_, _) => Task.CompletedTask, CancellationToken.None),
+            Throws.InstanceOf<OperationCanceledException>());
+        await using var next = await locks.AcquireAsync(environment, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.That(next.Waited, Is.False, "the failed job still held the environment");
+    }
+
+    // An IBus whose every call fails as a publish does when the broker is gone and the delivery is cancelled.
+    public class BrokerGone : System.Reflection.DispatchProxy
+    {
+        public static MassTransit.IBus Bus() => Create<MassTransit.IBus, BrokerGone>();
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args) =>
+            targetMethod?.ReturnType == typeof(Task) ? Task.FromCanceled(new CancellationToken(canceled: true)) : throw new OperationCanceledException();
+    }
+}
