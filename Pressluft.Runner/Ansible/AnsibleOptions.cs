@@ -13,10 +13,10 @@ public sealed class AnsibleOptions
 
     /// <summary>
     /// The Python that runs <c>playbook-launcher.py</c>, which starts ansible-playbook in a process group of its own and
-    /// kills all of it when the runner goes away (name on PATH or absolute path).
+    /// kills all of it when the runner goes away (name on PATH or absolute path). When empty, the Python that runs
+    /// ansible-playbook itself (see <see cref="LauncherPython"/>).
     /// </summary>
-    [Required]
-    public string PythonPath { get; set; } = "python3";
+    public string? PythonPath { get; set; }
 
     /// <summary>The folder holding <c>ansible.cfg</c> and <c>playbooks/</c>; by default the copy shipped beside the binary.</summary>
     public string? AnsibleDirectory { get; set; }
@@ -106,6 +106,8 @@ public sealed class AnsibleOptions
 
     /// <summary>The FastCGI cache folder to purge after a rollback; none when empty.</summary>
     public string? FastCgiCachePath { get; set; }
+
+    public string ResolvePythonPath() => string.IsNullOrWhiteSpace(PythonPath) ? LauncherPython.For(AnsiblePlaybookPath) : PythonPath;
 
     public string ResolveAnsibleDirectory() =>
         Path.GetFullPath(string.IsNullOrWhiteSpace(AnsibleDirectory) ? Path.Combine(AppContext.BaseDirectory, "ansible") : AnsibleDirectory);

@@ -151,7 +151,7 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
     // ansible-playbook through the launcher, as an argument list.
     private static Command LauncherCommand(PlaybookRun run, AnsibleOptions settings, string ansibleDirectory, string playbook, string workDirectory,
         string inventoryPath, string extraVarsPath) =>
-        Cli.Wrap(settings.PythonPath)
+        Cli.Wrap(settings.ResolvePythonPath())
             .WithArguments([
                 // Isolated and without site packages: the launcher needs the standard library only.
                 "-I", "-S", Path.Combine(ansibleDirectory, "playbook-launcher.py"),

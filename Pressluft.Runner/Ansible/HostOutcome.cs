@@ -13,7 +13,7 @@ public sealed record HostOutcome
     public IReadOnlyList<TaskResult> Results { get; init; } = [];
 
     /// <summary>
-    /// The exit code that stands for this host: when it was reported during the run (its final result arrived), the
+    /// The exit code that stands for this host: when it was reported during the run (its final result or recap arrived), the
     /// code ansible-playbook gives a run of this host alone (0 ok, 2 failed, 4 unreachable); when it was reported at the
     /// end, ansible-playbook's own exit code; null when the run was killed.
     /// </summary>
@@ -22,7 +22,7 @@ public sealed record HostOutcome
     /// <summary>Killed at the run's timeout before this host had an outcome.</summary>
     public bool TimedOut { get; init; }
 
-    /// <summary>Reported from the host's final result while the run still went on.</summary>
+    /// <summary>Reported from the host's final result, or its recap, while the run still went on.</summary>
     public bool Streamed { get; init; }
 
     /// <summary>The last 10 KB of this host's result lines and the run's other output, redacted.</summary>

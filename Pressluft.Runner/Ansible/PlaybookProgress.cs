@@ -6,8 +6,9 @@ namespace Pressluft.Runner.Ansible;
 /// <summary>
 /// Follows one run's output: the <c>pressluft.gate.json_lines</c> callback prints one JSON line per task result on
 /// standard output, naming the host. Each host's results are kept apart; a host is done when its run's final action
-/// returned, or a task failed or could not reach it, and its outcome is reported at once. The rest is reported when the
-/// run ends. Every line goes into the run's output tail; a host's tail holds its own result lines and every line that
+/// returned, or a task failed or could not reach it, or its recap arrived (every play is over, handlers included: what
+/// is left is ansible-playbook's own exit, a tenth of a second or more), and its outcome is reported at once. The rest
+/// is reported when the run ends. Every line goes into the run's output tail; a host's tail holds its own result lines and every line that
 /// names no host (warnings, errors), all redacted.
 /// </summary>
 internal sealed class PlaybookProgress
@@ -42,7 +43,13 @@ internal sealed class PlaybookProgress
                 if (parsed.Result is { } result && !host.Done)
                 {
                     host.Results.Add(result);
-                    done = EndsHost(result) ? Streamed(host, result) : null;
+                    done = EndsHost(result) ? Streamed(host, StatusOf(result.Status)) : null;
+                }
+                else if (parsed.Recap is { } recap && !host.Done && host.Results.Count > 0)
+                {
+                    // As ansible-playbook counts a run: an unreachable host before a failed one, rescued and ignored
+                    // failures not at all.
+                    done = Streamed(host, recap.Unreachable > 0 ? HostStatus.Unreachable : recap.Failed > 0 ? HostStatus.Failed : HostStatus.Ok);
                 }
             }
             else
@@ -117,15 +124,16 @@ internal sealed class PlaybookProgress
     private bool EndsHost(TaskResult result) =>
         _run.FinalAction is { } final && (result.Status is "failed" or "unreachable" || (result.Action == final && result.Status == "ok"));
 
-    private HostOutcome Streamed(HostState host, TaskResult result)
+    private static HostStatus StatusOf(string resultStatus) => resultStatus switch
+    {
+        "ok" => HostStatus.Ok,
+        "unreachable" => HostStatus.Unreachable,
+        _ => HostStatus.Failed,
+    };
+
+    private HostOutcome Streamed(HostState host, HostStatus status)
     {
         host.Done = true;
-        var status = result.Status switch
-        {
-            "ok" => HostStatus.Ok,
-            "unreachable" => HostStatus.Unreachable,
-            _ => HostStatus.Failed,
-        };
         host.Outcome = new HostOutcome
         {
             JobId = host.Host.JobId,
@@ -170,7 +178,12 @@ internal sealed class PlaybookProgress
             }
 
             TaskResult? result = null;
-            if (kind.ValueEquals("result"))
+            Recap? recap = null;
+            if (kind.ValueEquals("recap"))
+            {
+                recap = new Recap(Count(root, "failed"), Count(root, "unreachable"));
+            }
+            else if (kind.ValueEquals("result"))
             {
                 result = new TaskResult(
                     Text(root, "task"),
@@ -179,7 +192,7 @@ internal sealed class PlaybookProgress
                     root.TryGetProperty("result", out var value) ? value.Clone() : default);
             }
 
-            return new ParsedLine(host.GetString()!, result);
+            return new ParsedLine(host.GetString()!, result, recap);
         }
         catch (JsonException)
         {
@@ -190,7 +203,13 @@ internal sealed class PlaybookProgress
     private static string Text(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
 
-    private sealed record ParsedLine(string Host, TaskResult? Result);
+    // A count the callback printed; an unreadable one counts as a failure, so no run is taken for ok by mistake.
+    private static int Count(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var count) ? count : 1;
+
+    private sealed record ParsedLine(string Host, TaskResult? Result, Recap? Recap);
+
+    private sealed record Recap(int Failed, int Unreachable);
 
     private sealed class HostState(PlaybookHost host)
     {

@@ -28,14 +28,30 @@ public sealed class ReleaseRollbackConsumer(
             return;
         }
 
-        var run = await runner.RunAsync(new PlaybookRun
+        // Answered as soon as the host's recap is printed (its plays and handlers are over), not when ansible-playbook has
+        // exited too; the run still ends, and is waited for when the runner stops.
+        var answered = new TaskCompletionSource<HostOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = runner.RunAsync(new PlaybookRun
         {
             Playbook = "release-rollback.yml",
             Hosts = [new PlaybookHost { JobId = request.JobId, Node = request.Node, Variables = ReleaseRollbackVariables.Host(request) }],
             SharedVariables = ReleaseRollbackVariables.Shared(settings),
             Timeout = settings.RollbackPlaybookTimeout,
-        }, null, context.CancellationToken);
-        var outcome = run.Hosts[0];
+        }, host => answered.TrySetResult(host), context.CancellationToken);
+        await Task.WhenAny(answered.Task, run);
+        HostOutcome outcome;
+        if (answered.Task is { IsCompletedSuccessfully: true, Result.Streamed: true })
+        {
+            outcome = answered.Task.Result;
+            _ = run.ContinueWith(ended => logger.LogWarning(ended.Exception!.GetBaseException(), "Rollback {JobId}: the run failed after its recap", request.JobId),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        else
+        {
+            // No recap (killed, stopped, no output): the run's own end is the answer, and a stopped consumer throws here,
+            // so the request is left for another runner.
+            outcome = (await run).Hosts[0];
+        }
 
         if (outcome is { ExitCode: 0, Status: HostStatus.Ok } && outcome.ResultOf(ReleaseRollbackVariables.SwitchModule)?.Status == "ok")
         {

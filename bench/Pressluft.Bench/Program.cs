@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Pressluft.Bench;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Bus;
+using Pressluft.Runner.Ansible;
 using Pressluft.Runner.Demo;
 using Pressluft.Runner.Hosting;
 
@@ -280,6 +281,8 @@ Dictionary<string, string> ServiceSettings(string ansiblePlaybook, string sitesR
     ["Pressluft:Ledger:ConnectionString"] = benchDatabase,
     ["Pressluft:StateDirectory"] = Directory.CreateDirectory(Path.Combine(work, "state-" + name)).FullName,
     ["Pressluft:Ansible:AnsiblePlaybookPath"] = ansiblePlaybook,
+    // The launcher's Python as a real install gets it (from the real ansible-playbook), also under the stub, whose #! is sh.
+    ["Pressluft:Ansible:PythonPath"] = LauncherPython.For("ansible-playbook"),
     ["Pressluft:Ansible:Connection"] = "local",
     ["Pressluft:Ansible:SitesRoot"] = sitesRoot,
     ["Pressluft:Ansible:WpCliPath"] = wp,

@@ -195,3 +195,53 @@ public sealed class When_a_rollback_target_is_not_a_release_of_the_site
         _ => Path.Combine(world.Site.SitePath, "releases", target),
     };
 }
+
+public sealed class When_a_rollback_prints_its_recap
+{
+    // A stand-in ansible-playbook that reports the switch and the host's recap, then takes its time to exit.
+    private static string SlowToExit(AnsibleWorld world, Guid jobId, string status, int failed, string exited)
+    {
+        var host = $"job_{jobId:N}";
+        var path = Path.Combine(world.Root, "ansible-playbook");
+        File.WriteAllText(path, $$$"""
+            #!/bin/sh
+            echo '{"event": "result", "host": "{{{host}}}", "task": "Point current at the earlier release", "action": "{{{ReleaseRollbackVariables.SwitchModule}}}", "status": "{{{status}}}", "result": {"changed": true, "msg": "switch {{{status}}}"}}'
+            echo '{"event": "recap", "host": "{{{host}}}", "ok": 1, "changed": 1, "failed": {{{failed}}}, "unreachable": 0, "skipped": 0, "rescued": 0, "ignored": 0}'
+            sleep 60
+            touch '{{{exited}}}'
+
+            """);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
+    [TestCase("ok", 0, typeof(RollbackCompleted), TestName = "a recap without failures: completed")]
+    [TestCase("failed", 1, typeof(RollbackFailed), TestName = "a recap with a failure: failed")]
+    public async Task Should_be_answered_before_ansible_playbook_has_exited(string status, int failed, Type answerType)
+    {
+        await using var world = AnsibleWorld.Create();
+        var good = world.Site.AddRelease("r1");
+        var broken = world.Site.AddRelease("r2", httpStatus: 500);
+        world.Site.MakeCurrent(broken);
+        var request = Requests.Rollback(world, broken, good);
+        var exited = Path.Combine(world.Root, "exited");
+        await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<ReleaseRollbackConsumer>(),
+            new Dictionary<string, string?> { ["Pressluft:Ansible:AnsiblePlaybookPath"] = SlowToExit(world, request.JobId, status, failed, exited) });
+        var harness = provider.GetRequiredService<ITestHarness>();
+
+        await harness.Bus.Publish(request);
+
+        var answers = harness.Published.SelectAsync(f => f.Includes.Add<RollbackCompleted>().Add<RollbackFailed>());
+        var answer = (await answers.First()).MessageObject;
+        Assert.Multiple(() =>
+        {
+            Assert.That(answer, Is.TypeOf(answerType));
+            Assert.That(File.Exists(exited), Is.False, "the answer waited for ansible-playbook to exit after the recap");
+            if (answer is RollbackFailed rollbackFailed)
+            {
+                Assert.That(rollbackFailed.Error.Message, Is.EqualTo("switch failed"));
+                Assert.That(rollbackFailed.Error.Details.ExitCode, Is.EqualTo(2));
+            }
+        });
+    }
+}
