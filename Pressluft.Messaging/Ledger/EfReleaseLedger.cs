@@ -19,13 +19,19 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
     private readonly Dictionary<Guid, DateTime> _sitesToFollow = [];
 
+    // Rows this unit of work looked up and did not find. A second look (a new environment's release is looked up by the
+    // conflict check, then by the recording) asks only the change tracker, which holds the row if this unit of work has
+    // added it since. A row that another transaction adds meanwhile fails this one's commit on its key, and the message
+    // is retried in a new unit of work.
+    private readonly HashSet<(Type Type, Guid Key)> _absent = [];
+
     public async Task<bool> GateExistsAsync(Guid mutationJobId, CancellationToken cancellationToken) =>
-        await db.FindByKeyAsync<GateRecord>(mutationJobId, cancellationToken) is not null;
+        await FindAsync<GateRecord>(mutationJobId, cancellationToken) is not null;
 
     public async Task<IReadOnlyList<string>> FindConflictsAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
-        var environment = await db.FindByKeyAsync<EnvironmentRecord>(mutation.EnvironmentId, cancellationToken);
+        var environment = await FindAsync<EnvironmentRecord>(mutation.EnvironmentId, cancellationToken);
         if (environment is not null && environment.SiteId != mutation.SiteId)
         {
             problems.Add($"environment {mutation.EnvironmentId} belongs to site {environment.SiteId}, not {mutation.SiteId}");
@@ -33,7 +39,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
         foreach (var (field, release) in new[] { ("release", mutation.Release), ("previousRelease", mutation.PreviousRelease) })
         {
-            if (release is null || await db.FindByKeyAsync<ReleaseRecord>(release.Id, cancellationToken) is not { } known)
+            if (release is null || await FindAsync<ReleaseRecord>(release.Id, cancellationToken) is not { } known)
             {
                 continue;
             }
@@ -52,7 +58,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     }
 
     public async Task<LedgerEnvironment?> FindEnvironmentAsync(Guid environmentId, CancellationToken cancellationToken) =>
-        await db.FindByKeyAsync<EnvironmentRecord>(environmentId, cancellationToken) is { } environment
+        await FindAsync<EnvironmentRecord>(environmentId, cancellationToken) is { } environment
             ? new LedgerEnvironment(environment.Id, environment.SiteId, environment.Status, environment.CurrentReleaseId)
             : null;
 
@@ -74,7 +80,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     private async Task<(EnvironmentRecord Environment, Guid? PreviousCurrent)> RecordLiveReleaseAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
-        var site = await db.FindByKeyAsync<SiteRecord>(mutation.SiteId, cancellationToken);
+        var site = await FindAsync<SiteRecord>(mutation.SiteId, cancellationToken);
         if (site is null)
         {
             var slug = mutation.SiteSlug ?? mutation.SiteId.ToString();
@@ -82,7 +88,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
             db.Sites.Add(site);
         }
 
-        var environment = await db.FindByKeyAsync<EnvironmentRecord>(mutation.EnvironmentId, cancellationToken);
+        var environment = await FindAsync<EnvironmentRecord>(mutation.EnvironmentId, cancellationToken);
         if (environment is null)
         {
             environment = new EnvironmentRecord
@@ -123,7 +129,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     }
 
     public async Task<LedgerRelease?> FindReleaseAsync(Guid releaseId, CancellationToken cancellationToken) =>
-        ToLedger(await db.FindByKeyAsync<ReleaseRecord>(releaseId, cancellationToken));
+        ToLedger(await FindAsync<ReleaseRecord>(releaseId, cancellationToken));
 
     public async Task<LedgerRelease?> NewestHealthyReleaseAsync(Guid environmentId, Guid excluding, CancellationToken cancellationToken) =>
         ToLedger(await db.Releases
@@ -148,7 +154,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
     public async Task CompleteGateAsync(Guid mutationJobId, string outcome, string? errorCode, string reason, DateTime at, CancellationToken cancellationToken)
     {
-        var gate = await db.FindByKeyAsync<GateRecord>(mutationJobId, cancellationToken)
+        var gate = await FindAsync<GateRecord>(mutationJobId, cancellationToken)
             ?? throw new InvalidOperationException($"No gate for mutation {mutationJobId}.");
         gate.Outcome = outcome;
         gate.ErrorCode = errorCode;
@@ -220,7 +226,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
     public async Task<ReleaseHealthChanged?> ChangeReleaseHealthAsync(Guid releaseId, string to, string reason, Guid? jobId, DateTime at, CancellationToken cancellationToken)
     {
-        var release = await db.FindByKeyAsync<ReleaseRecord>(releaseId, cancellationToken)
+        var release = await FindAsync<ReleaseRecord>(releaseId, cancellationToken)
             ?? throw new InvalidOperationException($"Release {releaseId} is not in the ledger.");
         var from = release.HealthStatus;
         if (!ReleaseHealth.CanTransition(from, to))
@@ -238,7 +244,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
             JobId = jobId,
             At = at,
         });
-        var environment = await db.FindByKeyAsync<EnvironmentRecord>(release.EnvironmentId, cancellationToken);
+        var environment = await FindAsync<EnvironmentRecord>(release.EnvironmentId, cancellationToken);
         return new ReleaseHealthChanged
         {
             ReleaseId = releaseId,
@@ -254,16 +260,16 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
     public async Task<EnvironmentStatusChanged?> ChangeEnvironmentStatusAsync(Guid environmentId, string to, string reason, DateTime at, CancellationToken cancellationToken)
     {
-        var environment = await db.FindByKeyAsync<EnvironmentRecord>(environmentId, cancellationToken)
+        var environment = await FindAsync<EnvironmentRecord>(environmentId, cancellationToken)
             ?? throw new InvalidOperationException($"Environment {environmentId} is not in the ledger.");
         return await ChangeEnvironmentStatusAsync(environment, to, reason, at, cancellationToken);
     }
 
     public async Task SetCurrentReleaseAsync(Guid environmentId, Guid releaseId, CancellationToken cancellationToken)
     {
-        var environment = await db.FindByKeyAsync<EnvironmentRecord>(environmentId, cancellationToken)
+        var environment = await FindAsync<EnvironmentRecord>(environmentId, cancellationToken)
             ?? throw new InvalidOperationException($"Environment {environmentId} is not in the ledger.");
-        var release = await db.FindByKeyAsync<ReleaseRecord>(releaseId, cancellationToken);
+        var release = await FindAsync<ReleaseRecord>(releaseId, cancellationToken);
         if (release is null || release.EnvironmentId != environmentId)
         {
             throw new InvalidOperationException($"Release {releaseId} is not a release of environment {environmentId}.");
@@ -318,33 +324,36 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
     /// <summary>
     /// Sets each touched site's status from its environments as committed now (any failed, else any in progress, else
-    /// active). Runs inside the unit of work's transaction after its own changes are written: PostgreSQL locks the site
-    /// row first, so of two transactions the second reads the first's committed environment; SQLite has one writer.
+    /// active). Runs inside the unit of work's transaction after its own changes are written, in one round trip per site:
+    /// PostgreSQL first locks the site row, and the update that follows is a statement of its own, so it reads the
+    /// environments as committed once the lock is held (of two transactions the second sees the first's environment);
+    /// SQLite has one writer.
     /// </summary>
     public async Task BeforeCommitAsync(CancellationToken cancellationToken)
     {
-        var postgres = LedgerDialect.For(db.Database).IsPostgres;
+        var sql = LedgerDialect.For(db.Database).IsPostgres ? "SELECT 1 FROM sites WHERE id = {1} FOR UPDATE;\n" + FollowEnvironmentsSql : FollowEnvironmentsSql;
         foreach (var (siteId, at) in _sitesToFollow.OrderBy(s => s.Key))
         {
-            if (postgres)
-            {
-                await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM sites WHERE id = {siteId} FOR UPDATE", cancellationToken);
-            }
-
-            var statuses = await db.Environments.AsNoTracking().Where(e => e.SiteId == siteId).Select(e => e.Status).ToListAsync(cancellationToken);
-            var status = statuses.Contains(EnvironmentStatuses.Failed) ? EnvironmentStatuses.Failed
-                : statuses.FirstOrDefault(s => s != EnvironmentStatuses.Active) ?? EnvironmentStatuses.Active;
-            await db.Database.ExecuteSqlInterpolatedAsync(
-                $"UPDATE sites SET status = {status}, state_version = state_version + 1, updated_at = {at} WHERE id = {siteId} AND status <> {status}",
-                cancellationToken);
+            await db.Database.ExecuteSqlRawAsync(sql, [at, siteId, EnvironmentStatuses.Failed, EnvironmentStatuses.Active], cancellationToken);
         }
 
         _sitesToFollow.Clear();
     }
 
+    // {0} the time, {1} the site, {2} failed, {3} active: any environment failed, else any not active (in progress),
+    // else active; the row is written only when that changes it.
+    private const string FollowEnvironmentsSql = """
+        UPDATE sites SET status = derived.status, state_version = sites.state_version + 1, updated_at = {0}
+        FROM (SELECT COALESCE(
+                (SELECT e.status FROM environments e WHERE e.site_id = {1} AND e.status = {2} LIMIT 1),
+                (SELECT e.status FROM environments e WHERE e.site_id = {1} AND e.status <> {3} ORDER BY e.status LIMIT 1),
+                {3}) AS status) AS derived
+        WHERE sites.id = {1} AND sites.status <> derived.status
+        """;
+
     private async Task EnsureReleaseAsync(Guid environmentId, ReleaseRef release, DateTime createdAt, CancellationToken cancellationToken)
     {
-        var existing = await db.FindByKeyAsync<ReleaseRecord>(release.Id, cancellationToken);
+        var existing = await FindAsync<ReleaseRecord>(release.Id, cancellationToken);
         if (existing is null)
         {
             db.Releases.Add(new ReleaseRecord
@@ -363,8 +372,25 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
         }
     }
 
+    private async Task<T?> FindAsync<T>(Guid key, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (_absent.Contains((typeof(T), key)))
+        {
+            return db.FindTracked<T>(key);
+        }
+
+        var found = await db.FindByKeyAsync<T>(key, cancellationToken);
+        if (found is null)
+        {
+            _absent.Add((typeof(T), key));
+        }
+
+        return found;
+    }
+
     private async Task<JobRecord> JobAsync(Guid jobId, CancellationToken cancellationToken) =>
-        await db.FindByKeyAsync<JobRecord>(jobId, cancellationToken) ?? throw new InvalidOperationException($"Job {jobId} is not in the ledger.");
+        await FindAsync<JobRecord>(jobId, cancellationToken) ?? throw new InvalidOperationException($"Job {jobId} is not in the ledger.");
 
     private static void Finish(JobRecord job, string status, DateTime at)
     {

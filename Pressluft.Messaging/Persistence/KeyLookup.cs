@@ -20,26 +20,28 @@ public static class KeyLookup
     public static async Task<T?> FindByKeyAsync<T>(this PressluftDbContext db, Guid key, CancellationToken cancellationToken)
         where T : class
     {
+        // The tracked entity first, as FindAsync does.
+        return db.FindTracked<T>(key) ?? await Query<T>.For(db)(db, key, cancellationToken);
+    }
+
+    /// <summary>The entity of this key that the context tracks (loaded or added), without a query; null when none.</summary>
+    public static T? FindTracked<T>(this PressluftDbContext db, Guid key)
+        where T : class
+    {
         ArgumentNullException.ThrowIfNull(db);
 
-        // The tracked entity first, as FindAsync does. DbSet.Local would run DetectChanges on every call; finding an entry
-        // by key does not need it.
+        // DbSet.Local would run DetectChanges on every call; finding an entry by key does not need it.
         var tracker = db.ChangeTracker;
         var detect = tracker.AutoDetectChangesEnabled;
         tracker.AutoDetectChangesEnabled = false;
         try
         {
-            if (db.Set<T>().Local.FindEntry(key) is { } entry)
-            {
-                return entry.Entity;
-            }
+            return db.Set<T>().Local.FindEntry(key)?.Entity;
         }
         finally
         {
             tracker.AutoDetectChangesEnabled = detect;
         }
-
-        return await Query<T>.For(db)(db, key, cancellationToken);
     }
 
     /// <summary>The inbox row of (message id, consumer id), untracked: the inbox/outbox reads it once per consumed message.</summary>

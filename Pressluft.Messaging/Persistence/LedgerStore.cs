@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Pressluft.Messaging.Persistence;
 
@@ -27,9 +28,14 @@ public sealed class LedgerOptions
 /// <summary>Every provider difference lives here: which context type, which EF provider, which options.</summary>
 public static class LedgerStore
 {
+    /// <summary>
+    /// The ledger's context, pooled: a message scope rents one and returns it reset (change tracker cleared, settings as
+    /// configured), instead of building a context and resolving EF's services for every consumed message (7 % of the
+    /// service's CPU per message in the profile).
+    /// </summary>
     /// <param name="services">The container.</param>
     /// <param name="options">Provider and connection string.</param>
-    /// <param name="configure">Extra options, e.g. interceptors (benchmarks count round trips with one).</param>
+    /// <param name="configure">Extra options, e.g. interceptors (benchmarks count round trips with one); called once, with the root provider.</param>
     public static IServiceCollection AddPressluftLedger(this IServiceCollection services, LedgerOptions options,
         Action<IServiceProvider, DbContextOptionsBuilder>? configure = null)
     {
@@ -37,14 +43,14 @@ public static class LedgerStore
         switch (options.Provider)
         {
             case LedgerProvider.Sqlite:
-                services.AddDbContext<PressluftDbContext, SqlitePressluftDbContext>((sp, o) =>
+                services.AddDbContextPool<PressluftDbContext, SqlitePressluftDbContext>((sp, o) =>
                 {
                     ConfigureSqlite(o, options.ConnectionString);
                     configure?.Invoke(sp, o);
                 });
                 break;
             case LedgerProvider.Postgres:
-                services.AddDbContext<PressluftDbContext, PostgresPressluftDbContext>((sp, o) =>
+                services.AddDbContextPool<PressluftDbContext, PostgresPressluftDbContext>((sp, o) =>
                 {
                     ConfigurePostgres(o, options.ConnectionString);
                     configure?.Invoke(sp, o);
@@ -62,8 +68,16 @@ public static class LedgerStore
             .UseSnakeCaseNamingConvention()
             .AddInterceptors(SqliteBusyTimeout.Instance);
 
+    /// <summary>
+    /// PostgreSQL, with <c>No Reset On Close</c>: EF opens and closes a pooled connection around every statement outside a
+    /// transaction, and Npgsql would otherwise send <c>DISCARD ALL</c> each time (about 30 per gate, a third of the
+    /// database's transactions). The ledger leaves no session state behind: no <c>SET</c>, temporary table or session
+    /// lock; the environment locks, which are session advisory locks, use connections of their own, outside this pool.
+    /// An open transaction is still rolled back when its connection returns to the pool.
+    /// </summary>
     public static DbContextOptionsBuilder ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString) =>
-        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("ef_migrations_history"))
+        builder.UseNpgsql(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString,
+                npgsql => npgsql.MigrationsHistoryTable("ef_migrations_history"))
             .UseSnakeCaseNamingConvention();
 
     /// <summary>Applies the provider's migrations.</summary>
