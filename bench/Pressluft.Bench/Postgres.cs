@@ -20,6 +20,22 @@ internal static partial class Postgres
     public static Task DropAsync(string connectionString, string database) =>
         ExecuteAsync(connectionString, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
 
+    /// <summary>
+    /// Transactions committed in <paramref name="database"/> so far (<c>pg_stat_database</c>), after waiting out the
+    /// second for which PostgreSQL may hold back a busy session's counts.
+    /// </summary>
+    public static async Task<long> CommittedTransactionsAsync(string connectionString, string database)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT pg_stat_clear_snapshot(); SELECT xact_commit FROM pg_stat_database WHERE datname = @database", connection);
+        command.Parameters.AddWithValue("database", database);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.NextResultAsync();
+        return await reader.ReadAsync() ? reader.GetInt64(0) : 0;
+    }
+
     private static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);

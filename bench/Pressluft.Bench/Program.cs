@@ -94,6 +94,7 @@ try
                     $"{p99:0.0} ms (p50 {p50:0.0})", "<= 20 ms", p99, 20, lowerIsBetter: true);
 
                 Step($"throughput: a backlog of {options.Gates} gates");
+                var transactionsBefore = await Postgres.CommittedTransactionsAsync(options.Postgres, "pressluft_bench");
                 var cpuBefore = service.CpuTime();
                 var peak = 0.0;
                 using var sampling = new CancellationTokenSource();
@@ -109,6 +110,7 @@ try
                 await sampling.CancelAsync();
                 await sampler;
                 var cpu = service.CpuTime() - cpuBefore;
+                var transactions = await Postgres.CommittedTransactionsAsync(options.Postgres, "pressluft_bench") - transactionsBefore;
                 var gatesPerSecond = options.Gates / elapsed.TotalSeconds;
                 if (options.Runs("pgbench"))
                 {
@@ -124,6 +126,8 @@ try
                 // and HealthCheckPassed, the runner's HealthCheckRequested.
                 report.Info("service CPU per gate / per consumed message (5 per gate)",
                     $"{cpu.TotalMilliseconds / options.Gates:0.00} ms / {cpu.TotalMilliseconds / options.Gates / 5:0.00} ms ({options.Gates} gates in {elapsed.TotalSeconds:0.00} s{(failed > 0 ? $", {failed} not passed" : "")})");
+                // Every statement outside a transaction counts as one, as do the relay's idle looks (two per half second).
+                report.Info("PostgreSQL transactions per gate (pg_stat_database, the backlog)", $"{(double)transactions / options.Gates:0.0}");
                 report.Row("runner RSS idle / under load (ps)", $"{idle:0} / {peak:0} MiB", "<= 120 / 200 MiB",
                     Math.Max(idle / 120, peak / 200), 1, lowerIsBetter: true);
             }
