@@ -55,6 +55,19 @@ public static class KeyLookup
     // A compiled query refuses a context of another model (SQLite and PostgreSQL in one test process): one per model.
     private static readonly ConditionalWeakTable<IModel, Func<PressluftDbContext, Guid, Guid, CancellationToken, Task<InboxState?>>> InboxQueries = new();
 
+    /// <summary>A job's status and attempt count, untracked, or null: a runner reads them once per job it receives.</summary>
+    public static async Task<(string Status, int AttemptCount)?> JobProgressAsync(PressluftDbContext db, Guid jobId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var job = await JobQueries.GetValue(db.Model, model => EF.CompileAsyncQuery((PressluftDbContext context, Guid id, CancellationToken token) =>
+            context.Jobs.AsNoTracking().Where(j => j.Id == id).Select(j => new JobProgress(j.Status, j.AttemptCount)).SingleOrDefault()))(db, jobId, cancellationToken);
+        return job is null ? null : (job.Status, job.AttemptCount);
+    }
+
+    private static readonly ConditionalWeakTable<IModel, Func<PressluftDbContext, Guid, CancellationToken, Task<JobProgress?>>> JobQueries = new();
+
+    private sealed record JobProgress(string Status, int AttemptCount);
+
     private static class Query<T>
         where T : class
     {

@@ -56,8 +56,7 @@ public sealed class JobAdmission(PressluftDbContext db, TimeProvider clock, ILog
     {
         try
         {
-            var job = await db.Jobs.AsNoTracking().Where(j => j.Id == jobId).Select(j => new { j.Status, j.AttemptCount }).SingleOrDefaultAsync(cancellationToken);
-            return job is null ? null : (job.Status, job.AttemptCount);
+            return await KeyLookup.JobProgressAsync(db, jobId, cancellationToken);
         }
         catch (Exception exception) when (exception is System.Data.Common.DbException or InvalidOperationException)
         {
