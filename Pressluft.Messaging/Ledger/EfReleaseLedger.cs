@@ -22,7 +22,8 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     // Rows this unit of work looked up and did not find. A second look (a new environment's release is looked up by the
     // conflict check, then by the recording) asks only the change tracker, which holds the row if this unit of work has
     // added it since. A row that another transaction adds meanwhile fails this one's commit on its key, and the message
-    // is retried in a new unit of work.
+    // is retried in a new unit of work. It relies on that: a failed unit of work (its change tracker cleared) is never
+    // continued in the same scope, and no ledger row is ever inserted by raw SQL or removed.
     private readonly HashSet<(Type Type, Guid Key)> _absent = [];
 
     public async Task<bool> GateExistsAsync(Guid mutationJobId, CancellationToken cancellationToken) =>

@@ -73,7 +73,8 @@ public static class LedgerStore
     /// transaction, and Npgsql would otherwise send <c>DISCARD ALL</c> each time (about 30 per gate, a third of the
     /// database's transactions). The ledger leaves no session state behind: no <c>SET</c>, temporary table or session
     /// lock; the environment locks, which are session advisory locks, use connections of their own, outside this pool.
-    /// An open transaction is still rolled back when its connection returns to the pool.
+    /// An open transaction is still rolled back when its connection returns to the pool. Anything that ever sets session
+    /// state on a ledger connection would carry it over to the next message: use <c>SET LOCAL</c>, or a connection of its own.
     /// </summary>
     public static DbContextOptionsBuilder ConfigurePostgres(DbContextOptionsBuilder builder, string connectionString) =>
         builder.UseNpgsql(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString,

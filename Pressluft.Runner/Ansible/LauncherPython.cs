@@ -15,8 +15,26 @@ public static class LauncherPython
 
     private static readonly ConcurrentDictionary<string, string> Resolved = new(StringComparer.Ordinal);
 
-    /// <summary>The Python for <paramref name="ansiblePlaybook"/> (a name on PATH or a path), looked up once per value.</summary>
-    public static string For(string ansiblePlaybook) => Resolved.GetOrAdd(ansiblePlaybook, p => InterpreterOf(p) ?? Fallback);
+    /// <summary>
+    /// The Python for <paramref name="ansiblePlaybook"/> (a name on PATH or a path). A Python found is remembered while
+    /// it exists (Ansible reinstalled on another Python is followed); the fallback is never remembered.
+    /// </summary>
+    public static string For(string ansiblePlaybook)
+    {
+        if (Resolved.TryGetValue(ansiblePlaybook, out var known) && File.Exists(known))
+        {
+            return known;
+        }
+
+        if (InterpreterOf(ansiblePlaybook) is { } python)
+        {
+            Resolved[ansiblePlaybook] = python;
+            return python;
+        }
+
+        Resolved.TryRemove(ansiblePlaybook, out _);
+        return Fallback;
+    }
 
     /// <summary>The absolute Python named by the <c>#!</c> line of <paramref name="ansiblePlaybook"/>, or null.</summary>
     public static string? InterpreterOf(string ansiblePlaybook)

@@ -47,9 +47,11 @@ internal sealed class PlaybookProgress
                 }
                 else if (parsed.Recap is { } recap && !host.Done && host.Results.Count > 0)
                 {
-                    // As ansible-playbook counts a run: an unreachable host before a failed one, rescued and ignored
-                    // failures not at all.
-                    done = Streamed(host, recap.Unreachable > 0 ? HostStatus.Unreachable : recap.Failed > 0 ? HostStatus.Failed : HostStatus.Ok);
+                    // As ansible-playbook counts a run (an unreachable host before a failed one), and never better than
+                    // the host's own results: these playbooks rescue and ignore no failure.
+                    done = Streamed(host, recap.Unreachable > 0 || host.Results.Any(r => r.Status == "unreachable") ? HostStatus.Unreachable
+                        : recap.Failed > 0 || host.Results.Any(r => r.Status == "failed") ? HostStatus.Failed
+                        : HostStatus.Ok);
                 }
             }
             else

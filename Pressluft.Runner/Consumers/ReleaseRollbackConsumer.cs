@@ -8,7 +8,8 @@ namespace Pressluft.Runner.Consumers;
 
 /// <summary>
 /// Runs <c>release-rollback.yml</c> for a <see cref="RollbackRequested"/> and reports the result as a message, holding
-/// the environment's lock while the playbook runs. Changes no ledger row; the saga records the answer.
+/// the environment's lock until the host's outcome is known (its recap: every task and handler of the play is over;
+/// ansible-playbook itself may still be exiting). Changes no ledger row; the saga records the answer.
 /// </summary>
 public sealed class ReleaseRollbackConsumer(
     AnsiblePlaybookRunner runner,

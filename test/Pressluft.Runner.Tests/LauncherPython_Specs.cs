@@ -62,13 +62,26 @@ public sealed class The_launcher_python
     }
 
     [Test]
-    public void Should_find_the_installed_ansible_playbook_on_PATH()
+    public void Should_be_the_default_when_no_python_is_configured()
     {
-        // The real one the tests run: installed by apt or pip, its #! line names an absolute python.
-        var python = LauncherPython.InterpreterOf("ansible-playbook");
+        var python = Script("python3", "#!/bin/sh\n");
+        var options = new AnsibleOptions { AnsiblePlaybookPath = Script("ansible-playbook", $"#!{python}\n") };
 
-        Assert.That(python, Is.Not.Null.And.Contains("python"), "ansible-playbook on PATH names no absolute python on its #! line");
-        Assert.That(new AnsibleOptions().ResolvePythonPath(), Is.EqualTo(python));
+        Assert.That(options.ResolvePythonPath(), Is.EqualTo(python));
+    }
+
+    [Test]
+    public void Should_follow_ansible_playbook_to_another_python_once_the_first_is_gone()
+    {
+        var first = Script("python3.11", "#!/bin/sh\n");
+        var playbook = Script("ansible-playbook", $"#!{first}\n");
+        Assert.That(LauncherPython.For(playbook), Is.EqualTo(first));
+
+        File.Delete(first);
+        var second = Script("python3.13", "#!/bin/sh\n");
+        File.WriteAllText(playbook, $"#!{second}\n");
+
+        Assert.That(LauncherPython.For(playbook), Is.EqualTo(second));
     }
 
     private string Script(string name, string text)

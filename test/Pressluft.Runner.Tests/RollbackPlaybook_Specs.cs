@@ -217,6 +217,7 @@ public sealed class When_a_rollback_prints_its_recap
 
     [TestCase("ok", 0, typeof(RollbackCompleted), TestName = "a recap without failures: completed")]
     [TestCase("failed", 1, typeof(RollbackFailed), TestName = "a recap with a failure: failed")]
+    [TestCase("failed", 0, typeof(RollbackFailed), TestName = "a failed result under a recap that counts none: failed")]
     public async Task Should_be_answered_before_ansible_playbook_has_exited(string status, int failed, Type answerType)
     {
         await using var world = AnsibleWorld.Create();
