@@ -199,14 +199,14 @@ public sealed class When_a_rollback_target_is_not_a_release_of_the_site
 public sealed class When_a_rollback_prints_its_recap
 {
     // A stand-in ansible-playbook that reports the switch and the host's recap, then takes its time to exit.
-    private static string SlowToExit(AnsibleWorld world, Guid jobId, string status, int failed, string exited)
+    private static string SlowToExit(AnsibleWorld world, Guid jobId, string status, int failed, int unreachable, string exited)
     {
         var host = $"job_{jobId:N}";
         var path = Path.Combine(world.Root, "ansible-playbook");
         File.WriteAllText(path, $$$"""
             #!/bin/sh
             echo '{"event": "result", "host": "{{{host}}}", "task": "Point current at the earlier release", "action": "{{{ReleaseRollbackVariables.SwitchModule}}}", "status": "{{{status}}}", "result": {"changed": true, "msg": "switch {{{status}}}"}}'
-            echo '{"event": "recap", "host": "{{{host}}}", "ok": 1, "changed": 1, "failed": {{{failed}}}, "unreachable": 0, "skipped": 0, "rescued": 0, "ignored": 0}'
+            echo '{"event": "recap", "host": "{{{host}}}", "ok": 1, "changed": 1, "failed": {{{failed}}}, "unreachable": {{{unreachable}}}, "skipped": 0, "rescued": 0, "ignored": 0}'
             sleep 60
             touch '{{{exited}}}'
 
@@ -215,10 +215,11 @@ public sealed class When_a_rollback_prints_its_recap
         return path;
     }
 
-    [TestCase("ok", 0, typeof(RollbackCompleted), TestName = "a recap without failures: completed")]
-    [TestCase("failed", 1, typeof(RollbackFailed), TestName = "a recap with a failure: failed")]
-    [TestCase("failed", 0, typeof(RollbackFailed), TestName = "a failed result under a recap that counts none: failed")]
-    public async Task Should_be_answered_before_ansible_playbook_has_exited(string status, int failed, Type answerType)
+    [TestCase("ok", 0, 0, typeof(RollbackCompleted), null, TestName = "a recap without failures: completed")]
+    [TestCase("failed", 1, 0, typeof(RollbackFailed), 2, TestName = "a recap with a failure: failed")]
+    [TestCase("failed", 0, 0, typeof(RollbackFailed), 2, TestName = "a failed result under a recap that counts none: failed")]
+    [TestCase("ok", 0, 1, typeof(RollbackFailed), 4, TestName = "a recap that counts the node unreachable: failed")]
+    public async Task Should_be_answered_before_ansible_playbook_has_exited(string status, int failed, int unreachable, Type answerType, int? exitCode)
     {
         await using var world = AnsibleWorld.Create();
         var good = world.Site.AddRelease("r1");
@@ -227,7 +228,7 @@ public sealed class When_a_rollback_prints_its_recap
         var request = Requests.Rollback(world, broken, good);
         var exited = Path.Combine(world.Root, "exited");
         await using var provider = await world.StartHarnessAsync(x => x.AddConsumer<ReleaseRollbackConsumer>(),
-            new Dictionary<string, string?> { ["Pressluft:Ansible:AnsiblePlaybookPath"] = SlowToExit(world, request.JobId, status, failed, exited) });
+            new Dictionary<string, string?> { ["Pressluft:Ansible:AnsiblePlaybookPath"] = SlowToExit(world, request.JobId, status, failed, unreachable, exited) });
         var harness = provider.GetRequiredService<ITestHarness>();
 
         await harness.Bus.Publish(request);
@@ -240,8 +241,9 @@ public sealed class When_a_rollback_prints_its_recap
             Assert.That(File.Exists(exited), Is.False, "the answer waited for ansible-playbook to exit after the recap");
             if (answer is RollbackFailed rollbackFailed)
             {
-                Assert.That(rollbackFailed.Error.Message, Is.EqualTo("switch failed"));
-                Assert.That(rollbackFailed.Error.Details.ExitCode, Is.EqualTo(2));
+                Assert.That(rollbackFailed.Error.Details.ExitCode, Is.EqualTo(exitCode));
+                Assert.That(rollbackFailed.Error.Details.AnsibleCode, Is.EqualTo(ErrorCodes.ForAnsibleExit(exitCode!.Value)));
+                Assert.That(rollbackFailed.Error.Message, status == "failed" ? Is.EqualTo("switch failed") : Does.StartWith("No rollback result"));
             }
         });
     }
