@@ -47,11 +47,9 @@ internal sealed class PlaybookProgress
                 }
                 else if (parsed.Recap is { } recap && !host.Done && host.Results.Count > 0)
                 {
-                    // As ansible-playbook counts a run (an unreachable host before a failed one), and never better than
-                    // the host's own results: these playbooks rescue and ignore no failure.
-                    done = Streamed(host, recap.Unreachable > 0 || host.Results.Any(r => r.Status == "unreachable") ? HostStatus.Unreachable
-                        : recap.Failed > 0 || host.Results.Any(r => r.Status == "failed") ? HostStatus.Failed
-                        : HostStatus.Ok);
+                    // As ansible-playbook counts a run, and never better than the host's own results: these playbooks
+                    // rescue and ignore no failure.
+                    done = Streamed(host, StatusOf(host, recap.Unreachable > 0, recap.Failed > 0));
                 }
             }
             else
@@ -91,9 +89,7 @@ internal sealed class PlaybookProgress
                 host.Outcome = new HostOutcome
                 {
                     JobId = host.Host.JobId,
-                    Status = host.Results.Any(r => r.Status == "unreachable") ? HostStatus.Unreachable
-                        : host.Results.Any(r => r.Status == "failed") ? HostStatus.Failed
-                        : host.Results.Count > 0 ? HostStatus.Ok : HostStatus.NoResult,
+                    Status = StatusOf(host, countedUnreachable: false, countedFailed: false),
                     Results = host.Results.ToList(),
                     ExitCode = exitCode,
                     TimedOut = timedOut,
@@ -125,6 +121,13 @@ internal sealed class PlaybookProgress
     // runs nothing more), an unreachable node, or the final action's result.
     private bool EndsHost(TaskResult result) =>
         _run.FinalAction is { } final && (result.Status is "failed" or "unreachable" || (result.Action == final && result.Status == "ok"));
+
+    // A host's status from all its results, or worse when the run counted it unreachable or failed: an unreachable host
+    // before a failed one, as ansible-playbook counts them.
+    private static HostStatus StatusOf(HostState host, bool countedUnreachable, bool countedFailed) =>
+        countedUnreachable || host.Results.Any(r => r.Status == "unreachable") ? HostStatus.Unreachable
+        : countedFailed || host.Results.Any(r => r.Status == "failed") ? HostStatus.Failed
+        : host.Results.Count > 0 ? HostStatus.Ok : HostStatus.NoResult;
 
     private static HostStatus StatusOf(string resultStatus) => resultStatus switch
     {
