@@ -1,9 +1,14 @@
 """Runs one ansible-playbook for the Pressluft runner so that it never outlives the runner.
 
-Usage: python3 playbook-launcher.py <ansible-playbook> <argument>...
+Usage: python3 playbook-launcher.py [--forward-first-line] <ansible-playbook> <argument>...
 
 The runner starts this script with an argument list and keeps its standard input open without writing to it. The
-script starts ansible-playbook in a process group of its own and waits for it, passing its exit code on. When its
+script starts ansible-playbook in a process group of its own and waits for it, passing its exit code on. With
+--forward-first-line the runner writes one line first (a preloaded ansible-playbook's arguments, see
+playbook-preload.py): it is passed to the program's standard input, which is then closed; nothing else is read from it.
+The program says it took the line by writing to the file descriptor named in PRESSLUFT_PRELOAD_ACK_FD; one that exits
+without having said so never ran anything, and the launcher exits with code 75 (NOT_STARTED_EXIT), so that the runner
+can start the run anew. When its
 standard input closes (the runner died, even by kill -9: the kernel closes the pipe), or on SIGTERM, SIGINT or
 SIGHUP (the runner's timeout, a stop), it kills that whole group and every other process started below it, then
 exits. It makes itself the "child subreaper" of everything below it, so a process that leaves the group (WP-CLI run in
@@ -21,6 +26,9 @@ import time
 
 PR_SET_CHILD_SUBREAPER = 36
 KILLED_EXIT = 128 + signal.SIGKILL
+NOT_STARTED_EXIT = 75
+# The forwarded line is cut here: a preloaded run's arguments are a few paths.
+MAX_FIRST_LINE = 1 << 20
 
 # Re-entrant: a signal may arrive in the main thread while it is already killing.
 _stop_lock = threading.RLock()
@@ -89,7 +97,9 @@ def reap():
             return
 
 
-def watch_stdin(group):
+def watch_stdin(group, forward_to):
+    """Waits for the runner's end of standard input to close; passes the first line on to forward_to, if given."""
+    pending = b""
     while True:
         try:
             data = os.read(0, 4096)
@@ -100,18 +110,38 @@ def watch_stdin(group):
         if not data:
             kill_everything(group)
             return
+        if forward_to is not None:
+            pending += data
+            line, newline, _ = pending.partition(b"\n")
+            if newline or len(pending) > MAX_FIRST_LINE:
+                try:
+                    forward_to.write(line[:MAX_FIRST_LINE] + b"\n")
+                    forward_to.close()
+                except OSError:
+                    pass
+                forward_to, pending = None, b""
 
 
 def main(argv):
-    if len(argv) < 2:
-        sys.stderr.write("usage: playbook-launcher.py <ansible-playbook> <argument>...\n")
+    forward = len(argv) > 1 and argv[1] == "--forward-first-line"
+    command = argv[2:] if forward else argv[1:]
+    if not command:
+        sys.stderr.write("usage: playbook-launcher.py [--forward-first-line] <ansible-playbook> <argument>...\n")
         return 2
     become_subreaper()
+    ack_read, ack_write = os.pipe() if forward else (None, None)
     try:
-        child = subprocess.Popen(argv[1:], stdin=subprocess.DEVNULL, start_new_session=True)
+        if forward:
+            environment = dict(os.environ, PRESSLUFT_PRELOAD_ACK_FD=str(ack_write))
+            child = subprocess.Popen(command, stdin=subprocess.PIPE, start_new_session=True, pass_fds=(ack_write,), env=environment)
+        else:
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
     except OSError as error:
-        sys.stderr.write("playbook-launcher: could not start %s: %s\n" % (argv[1], error.strerror))
+        sys.stderr.write("playbook-launcher: could not start %s: %s\n" % (command[0], error.strerror))
         return 127
+    finally:
+        if ack_write is not None:
+            os.close(ack_write)
     group = child.pid
 
     def on_signal(signum, frame):
@@ -119,13 +149,25 @@ def main(argv):
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, on_signal)
-    threading.Thread(target=watch_stdin, args=(group,), daemon=True).start()
+    threading.Thread(target=watch_stdin, args=(group, child.stdin), daemon=True).start()
 
     code = child.wait()
     if _stopping:
         kill_everything(group)
         return KILLED_EXIT
+    if forward and not took_arguments(ack_read):
+        kill_everything(group)
+        return NOT_STARTED_EXIT
     return code if code >= 0 else 128 - code
+
+
+def took_arguments(ack_read):
+    """Whether the program said it took the forwarded line (it wrote to the acknowledgement pipe)."""
+    os.set_blocking(ack_read, False)
+    try:
+        return os.read(ack_read, 1) == b"1"
+    except OSError:
+        return False
 
 
 if __name__ == "__main__":

@@ -24,11 +24,10 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
 
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    // How long the launcher gets to kill everything it started before the runner kills the tree itself.
-    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
-
     private readonly CancellationTokenSource _stopping = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task<int?>, bool> _running = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, bool> _running = new();
+    private readonly Lock _spareGate = new();
+    private PlaybookProcess? _spare;
 
     /// <summary>
     /// Runs <paramref name="run"/>; <paramref name="hostDone"/> hears each host's outcome once, as soon as it is known
@@ -43,31 +42,71 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
         Validate(run, playbook, ansibleDirectory);
 
         var jobIds = string.Join(", ", run.Hosts.Select(h => h.JobId));
-        var workDirectory = JobFolders.Create(settings, run.Hosts[0].JobId);
+        var preloadKey = PreloadKeyOf(settings, ansibleDirectory);
+        if (TakeSpare(preloadKey) is { } spare)
+        {
+            if (await RunInAsync(spare, run, settings, ansibleDirectory, playbook, jobIds, preloadKey, hostDone, cancellationToken) is { } outcome)
+            {
+                return outcome;
+            }
+
+            // It died (killed, out of memory) before it took the arguments, so nothing of the run happened yet.
+            logger.LogWarning("Jobs {JobIds}: the preloaded ansible-playbook had exited before it took the run; starting a new one", jobIds);
+        }
+
+        return (await RunInAsync(null, run, settings, ansibleDirectory, playbook, jobIds, preloadKey, hostDone, cancellationToken))!;
+    }
+
+    // One run in a preloaded process, or in a new one when null. Null when the preloaded process never took the run.
+    private async Task<PlaybookOutcome?> RunInAsync(PlaybookProcess? process, PlaybookRun run, AnsibleOptions settings, string ansibleDirectory, string playbook,
+        string jobIds, PreloadKey? preloadKey, Action<HostOutcome>? hostDone, CancellationToken cancellationToken)
+    {
+        var workDirectory = process?.WorkDirectory ?? JobFolders.Create(settings, run.Hosts[0].JobId);
         try
         {
             var (inventoryPath, extraVarsPath) = WriteJobFolder(run, settings, workDirectory);
+            string[] arguments = ["-i", inventoryPath, "-e", "@" + extraVarsPath, "--forks", run.Hosts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), playbook];
             var progress = new PlaybookProgress(run, hostDone);
-            var command = LauncherCommand(run, settings, ansibleDirectory, playbook, workDirectory, inventoryPath, extraVarsPath)
-                .WithStandardOutputPipe(PipeTarget.ToDelegate(line => Log(jobIds, progress.StandardOutput(line))))
-                .WithStandardErrorPipe(PipeTarget.ToDelegate(line => Log(jobIds, progress.StandardError(line))));
+            void Output(string line, bool error) => Log(jobIds, error ? progress.StandardError(line) : progress.StandardOutput(line));
+            if (process is null)
+            {
+                process = PlaybookProcess.Start(LauncherCommand(settings, ansibleDirectory, workDirectory, [settings.AnsiblePlaybookPath, .. arguments]), workDirectory);
+                process.Attach(Output);
+            }
+            else
+            {
+                process.Attach(Output);
+                process.Release(arguments);
+            }
 
-            logger.LogInformation("Jobs {JobIds}: running {Playbook} against {Node} (timeout {Timeout})",
-                jobIds, run.Playbook, string.Join(", ", run.Hosts.Select(h => h.Node.Hostname).Distinct()), run.Timeout);
+            logger.LogInformation("Jobs {JobIds}: running {Playbook} against {Node} (timeout {Timeout}; {Start})",
+                jobIds, run.Playbook, string.Join(", ", run.Hosts.Select(h => h.Node.Hostname).Distinct()), run.Timeout,
+                process.Preloaded ? "preloaded ansible-playbook" : "new ansible-playbook");
+            // The next run's ansible-playbook starts now, while this one runs.
+            Preload(settings, ansibleDirectory, preloadKey);
+
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-            var execution = ExecuteAsync(command, run.Timeout, stop.Token);
-            _running.TryAdd(execution, true);
+            process.StopAfter(run.Timeout);
             int? exitCode;
+            _running.TryAdd(process.Execution, true);
             try
             {
-                exitCode = await execution;
+                await using (stop.Token.Register(process.Stop))
+                {
+                    exitCode = await process.Execution;
+                }
             }
             finally
             {
-                _running.TryRemove(execution, out _);
+                _running.TryRemove(process.Execution, out _);
             }
 
-            var outcome = progress.Finish(exitCode, timedOut: exitCode is null && !stop.IsCancellationRequested);
+            if (process.Preloaded && exitCode == PlaybookProcess.NotStartedExitCode)
+            {
+                return null;
+            }
+
+            var outcome = progress.Finish(exitCode, timedOut: exitCode is null && !stop.IsCancellationRequested) with { Preloaded = process.Preloaded };
             logger.Log(outcome.ExitCode == 0 ? LogLevel.Information : LogLevel.Warning,
                 "Jobs {JobIds}: {Playbook} finished in {DurationMs} ms: {Outcome}",
                 jobIds, run.Playbook, (long)outcome.Duration.TotalMilliseconds,
@@ -77,14 +116,14 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
         }
         finally
         {
-            try
+            if (process is not null)
             {
-                Directory.Delete(workDirectory, recursive: true);
+                // Ended already, unless something failed before the run could start (a spare must not wait on).
+                await process.EndAsync();
+                process.Dispose();
             }
-            catch (IOException exception)
-            {
-                logger.LogWarning(exception, "Jobs {JobIds}: could not remove {Directory}", jobIds, workDirectory);
-            }
+
+            RemoveFolder(workDirectory, jobIds);
         }
     }
 
@@ -93,6 +132,11 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
+        if (TakeSpare(null) is { } spare)
+        {
+            Discard(spare, "the runner stops");
+        }
+
         var running = _running.Keys.ToList();
         if (running.Count == 0)
         {
@@ -102,8 +146,8 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
         logger.LogInformation("Stopping {Count} playbook runs still going", running.Count);
         try
         {
-            // ExecuteAsync ends by itself within StopGrace of being stopped (the tree is killed then); the rest is margin.
-            await Task.WhenAll(running).WaitAsync(StopGrace + StopGrace);
+            // A process ends by itself within StopGrace of being stopped (the tree is killed then); the rest is margin.
+            await Task.WhenAll(running).WaitAsync(PlaybookProcess.StopGrace + PlaybookProcess.StopGrace);
         }
         catch (TimeoutException)
         {
@@ -148,16 +192,12 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
         return (inventoryPath, extraVarsPath);
     }
 
-    // ansible-playbook through the launcher, as an argument list.
-    private static Command LauncherCommand(PlaybookRun run, AnsibleOptions settings, string ansibleDirectory, string playbook, string workDirectory,
-        string inventoryPath, string extraVarsPath) =>
+    // The launcher, as an argument list, with the environment every run of the folder has; the command after it is
+    // ansible-playbook with its arguments, or the preloader (which gets them later).
+    private static Command LauncherCommand(AnsibleOptions settings, string ansibleDirectory, string workDirectory, IEnumerable<string> command) =>
         Cli.Wrap(settings.ResolvePythonPath())
-            .WithArguments([
-                // Isolated and without site packages: the launcher needs the standard library only.
-                "-I", "-S", Path.Combine(ansibleDirectory, "playbook-launcher.py"),
-                settings.AnsiblePlaybookPath, "-i", inventoryPath, "-e", "@" + extraVarsPath,
-                "--forks", run.Hosts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), playbook,
-            ])
+            // Isolated and without site packages: the launcher needs the standard library only.
+            .WithArguments(["-I", "-S", Path.Combine(ansibleDirectory, "playbook-launcher.py"), .. command])
             .WithWorkingDirectory(workDirectory)
             .WithEnvironmentVariables(env => env
                 .Set("ANSIBLE_CONFIG", Path.Combine(ansibleDirectory, "ansible.cfg"))
@@ -165,28 +205,110 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
                 .Set("ANSIBLE_LOCAL_TEMP", Path.Combine(workDirectory, "tmp"))
                 .Set("ANSIBLE_NOCOLOR", "1")
                 .Set("ANSIBLE_FORCE_COLOR", "0"))
-            // The launcher's standard input stays open, unwritten, for as long as this process lives: when it
-            // closes (this process died), the launcher kills the playbook.
-            .WithStandardInputPipe(PipeSource.Create(async (_, token) => await Task.Delay(Timeout.Infinite, token)))
             .WithValidation(CommandResultValidation.None);
 
-    // Runs the command until it exits (its exit code) or the timeout or cancellation stops it (null): the launcher is
-    // asked to stop first and kills everything it started; StopGrace later CliWrap kills the whole tree itself.
-    private static async Task<int?> ExecuteAsync(Command command, TimeSpan timeout, CancellationToken cancellationToken)
+    // What a preloaded ansible-playbook would be started with now; null when none can be (turned off, or ansible-playbook
+    // is not a Python script whose #! line the preloader can follow exactly, such as a stand-in shell script).
+    private static PreloadKey? PreloadKeyOf(AnsibleOptions settings, string ansibleDirectory)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        stop.CancelAfter(timeout);
-        using var kill = new CancellationTokenSource();
-        await using var killLater = stop.Token.Register(() => kill.CancelAfter(StopGrace));
+        if (!settings.PreloadAnsiblePlaybook || LauncherPython.ScriptOf(settings.AnsiblePlaybookPath) is not var (python, program))
+        {
+            return null;
+        }
+
+        return new PreloadKey(settings.ResolvePythonPath(), python, program, File.GetLastWriteTimeUtc(program), ansibleDirectory,
+            File.GetLastWriteTimeUtc(Path.Combine(ansibleDirectory, "ansible.cfg")), JobFolders.Root(settings));
+    }
+
+    // The waiting ansible-playbook, when it was started as a run would start one now and still waits; one that would not
+    // do is stopped.
+    private PlaybookProcess? TakeSpare(PreloadKey? key)
+    {
+        PlaybookProcess? spare;
+        lock (_spareGate)
+        {
+            spare = _spare;
+            _spare = null;
+        }
+
+        if (spare is null)
+        {
+            return null;
+        }
+
+        if (key is not null && spare.Key == key && !spare.Execution.IsCompleted)
+        {
+            return spare;
+        }
+
+        Discard(spare, spare.Execution.IsCompleted ? "it exited while waiting" : "the settings or Ansible changed");
+        return null;
+    }
+
+    // Starts the next run's ansible-playbook, unless one waits already.
+    private void Preload(AnsibleOptions settings, string ansibleDirectory, PreloadKey? key)
+    {
+        if (key is null)
+        {
+            return;
+        }
+
+        lock (_spareGate)
+        {
+            // Checked under the lock: a runner that stops takes the waiting one under it after setting this.
+            if (_spare is not null || _stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var workDirectory = JobFolders.Create(settings, Guid.NewGuid());
+            var command = LauncherCommand(settings, ansibleDirectory, workDirectory,
+                ["--forward-first-line", key.Python, Path.Combine(ansibleDirectory, "playbook-preload.py"), key.Program]);
+            _spare = PlaybookProcess.StartPreloaded(command, workDirectory, key);
+        }
+    }
+
+    // Stops a waiting ansible-playbook no run will take, and removes its folder once it is gone.
+    private void Discard(PlaybookProcess spare, string why)
+    {
+        var gone = Task.Run(async () =>
+        {
+            await spare.EndAsync();
+            spare.Dispose();
+            var tail = new OutputTail();
+            foreach (var line in spare.EarlyLines())
+            {
+                tail.Append(line);
+            }
+
+            if (spare.Execution.Exception is { } failure)
+            {
+                logger.LogWarning(failure.GetBaseException(), "A preloaded ansible-playbook could not be started");
+            }
+            else if (spare.Execution.Result is { } exitCode)
+            {
+                logger.LogWarning("A preloaded ansible-playbook exited (code {ExitCode}) before a run took it: {Output}", exitCode, tail.ToString());
+            }
+            else
+            {
+                logger.LogDebug("Preloaded ansible-playbook stopped: {Why}", why);
+            }
+
+            RemoveFolder(spare.WorkDirectory, "preloaded");
+        });
+        _running.TryAdd(gone, true);
+        _ = gone.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    private void RemoveFolder(string workDirectory, string jobIds)
+    {
         try
         {
-            var result = await command.ExecuteAsync(kill.Token, stop.Token);
-            return result.ExitCode;
+            Directory.Delete(workDirectory, recursive: true);
         }
-        catch (OperationCanceledException)
+        catch (IOException exception)
         {
-            // The launcher has killed ansible-playbook and everything below it (or CliWrap the whole tree).
-            return null;
+            logger.LogWarning(exception, "Jobs {JobIds}: could not remove {Directory}", jobIds, workDirectory);
         }
     }
 

@@ -37,13 +37,19 @@ public static class LauncherPython
     }
 
     /// <summary>The absolute Python named by the <c>#!</c> line of <paramref name="ansiblePlaybook"/>, or null.</summary>
-    public static string? InterpreterOf(string ansiblePlaybook)
-    {
-        if (Locate(ansiblePlaybook) is not { } file)
-        {
-            return null;
-        }
+    public static string? InterpreterOf(string ansiblePlaybook) =>
+        Locate(ansiblePlaybook) is { } file && Shebang(file) is { } line ? line.Python : null;
 
+    /// <summary>
+    /// ansible-playbook's full path and its Python, when its <c>#!</c> line is an absolute Python alone (no options), so
+    /// that <c>&lt;python&gt; &lt;script&gt;</c> starts it exactly as the kernel would; else null.
+    /// </summary>
+    public static (string Python, string Program)? ScriptOf(string ansiblePlaybook) =>
+        Locate(ansiblePlaybook) is { } file && Shebang(file) is { HasOptions: false } line ? (line.Python, file) : null;
+
+    // "#!/usr/bin/python3" or "#! /opt/venv/bin/python -E"; "#!/usr/bin/env python3" goes through PATH, as the fallback does.
+    private static (string Python, bool HasOptions)? Shebang(string file)
+    {
         string? first;
         try
         {
@@ -60,10 +66,10 @@ public static class LauncherPython
             return null;
         }
 
-        // "#!/usr/bin/python3" or "#! /opt/venv/bin/python -E"; "#!/usr/bin/env python3" goes through PATH, as the fallback does.
-        var interpreter = first[2..].Trim().Split(' ', 2)[0];
+        var parts = first[2..].Trim().Split(' ', 2, StringSplitOptions.TrimEntries);
+        var interpreter = parts[0];
         return Path.IsPathRooted(interpreter) && Path.GetFileName(interpreter).StartsWith("python", StringComparison.Ordinal) && File.Exists(interpreter)
-            ? interpreter
+            ? (interpreter, parts.Length > 1 && parts[1].Length > 0)
             : null;
     }
 

@@ -13,6 +13,9 @@ public sealed record PlaybookOutcome
 
     public TimeSpan Duration { get; init; }
 
+    /// <summary>Whether ansible-playbook was started before the run (preloaded) rather than for it.</summary>
+    public bool Preloaded { get; init; }
+
     /// <summary>One outcome per host, in the run's order.</summary>
     public required IReadOnlyList<HostOutcome> Hosts { get; init; }
 }

@@ -47,6 +47,8 @@ public sealed class When_a_runner_is_killed_while_its_playbook_runs
             Assert.Multiple(() =>
             {
                 Assert.That(running, Has.Some.Contains("ansible-playbook"), "no playbook ran when the runner was killed");
+                // The next run's ansible-playbook, started ahead and waiting for its arguments, dies with the runner too.
+                Assert.That(running, Has.Some.Contains("playbook-preload.py"), "no preloaded ansible-playbook waited when the runner was killed");
                 Assert.That(left, Is.True,
                     $"processes of the killed runner's playbook live on: {string.Join("; ", Processes.Matching(Marked).Select(Processes.Describe))}");
             });

@@ -62,10 +62,17 @@ internal static class PlaybookRuns
     public static Task<HostOutcome> RollbackAsync(IServiceProvider provider, AnsibleWorld world, IReadOnlyDictionary<string, object?> variables) =>
         RunAsync(provider, world, "release-rollback.yml", ReleaseRollbackVariables.SharedNames, variables, null, null);
 
+    /// <summary>The health check playbook's whole outcome (how the run went, not only the host's).</summary>
+    public static Task<PlaybookOutcome> HealthCheckRunAsync(IServiceProvider provider, AnsibleWorld world, IReadOnlyDictionary<string, object?> variables) =>
+        RunPlaybookAsync(provider, world, "health-check.yml", Consumers.HealthCheckVariables.SharedNames, variables, Consumers.HealthCheckVariables.ChecksModule, null);
+
     private static async Task<HostOutcome> RunAsync(IServiceProvider provider, AnsibleWorld world, string playbook, IReadOnlySet<string> shared,
-        IReadOnlyDictionary<string, object?> variables, string? finalAction, TimeSpan? timeout)
-    {
-        var outcome = await provider.GetRequiredService<AnsiblePlaybookRunner>().RunAsync(new PlaybookRun
+        IReadOnlyDictionary<string, object?> variables, string? finalAction, TimeSpan? timeout) =>
+        (await RunPlaybookAsync(provider, world, playbook, shared, variables, finalAction, timeout)).Hosts.Single();
+
+    private static Task<PlaybookOutcome> RunPlaybookAsync(IServiceProvider provider, AnsibleWorld world, string playbook, IReadOnlySet<string> shared,
+        IReadOnlyDictionary<string, object?> variables, string? finalAction, TimeSpan? timeout) =>
+        provider.GetRequiredService<AnsiblePlaybookRunner>().RunAsync(new PlaybookRun
         {
             Playbook = playbook,
             Hosts =
@@ -81,6 +88,4 @@ internal static class PlaybookRuns
             Timeout = timeout ?? TimeSpan.FromSeconds(60),
             FinalAction = finalAction,
         }, null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(90));
-        return outcome.Hosts.Single();
-    }
 }

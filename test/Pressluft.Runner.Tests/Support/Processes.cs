@@ -54,6 +54,10 @@ internal static class Processes
     public static bool HasEnvironment(int pid, string name, string value) =>
         Read(pid, "environ")?.Split('\0').Contains($"{name}={value}", StringComparer.Ordinal) == true;
 
+    /// <summary>The value of one of the process's environment variables, as it was started; null without it.</summary>
+    public static string? EnvironmentValue(int pid, string name) =>
+        Read(pid, "environ")?.Split('\0').FirstOrDefault(v => v.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..];
+
     /// <summary>The command line of a process, for messages.</summary>
     public static string Describe(int pid) => Read(pid, "cmdline")?.Replace('\0', ' ').Trim() ?? $"process {pid}";
 
