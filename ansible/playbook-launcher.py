@@ -7,13 +7,14 @@ script starts ansible-playbook in a process group of its own and waits for it, p
 --forward-first-line the runner writes one line first (a preloaded ansible-playbook's arguments, see
 playbook-preload.py): it is passed to the program's standard input, which is then closed; nothing else is read from it.
 The program says it took the line by writing to the file descriptor named in PRESSLUFT_PRELOAD_ACK_FD; one that exits
-without having said so never ran anything, and the launcher exits with code 75 (NOT_STARTED_EXIT), so that the runner
-can start the run anew. When its
+without having said so never ran anything: the launcher prints NOT_STARTED_LINE on standard error and exits with code
+75, so that the runner can start the run anew (a program's own exit code 75 comes without that line). When its
 standard input closes (the runner died, even by kill -9: the kernel closes the pipe), or on SIGTERM, SIGINT or
 SIGHUP (the runner's timeout, a stop), it kills that whole group and every other process started below it, then
 exits. It makes itself the "child subreaper" of everything below it, so a process that leaves the group (WP-CLI run in
 a session of its own by the health check module, a daemon) is still found and killed. Only the standard library is
-used; nothing is read from the arguments but the command to run.
+used; nothing is read from the arguments but the option and the command to run, and the forwarded line is passed on
+as it is, never read.
 """
 
 import ctypes
@@ -27,6 +28,7 @@ import time
 PR_SET_CHILD_SUBREAPER = 36
 KILLED_EXIT = 128 + signal.SIGKILL
 NOT_STARTED_EXIT = 75
+NOT_STARTED_LINE = "playbook-launcher: the program exited before it took its arguments"
 # The forwarded line is cut here: a preloaded run's arguments are a few paths.
 MAX_FIRST_LINE = 1 << 20
 
@@ -157,6 +159,7 @@ def main(argv):
         return KILLED_EXIT
     if forward and not took_arguments(ack_read):
         kill_everything(group)
+        sys.stderr.write(NOT_STARTED_LINE + "\n")
         return NOT_STARTED_EXIT
     return code if code >= 0 else 128 - code
 

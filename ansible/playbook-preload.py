@@ -5,24 +5,31 @@ Usage: <ansible-playbook's Python> playbook-preload.py <ansible-playbook>
 The runner keeps one of these waiting (through playbook-launcher.py --forward-first-line, with the job folder, the
 environment and the working directory the run will have). It imports what every ansible-playbook run imports first, the
 slowest part of a run (about 0.6 s of CPU), then reads one line from standard input: a JSON list of ansible-playbook's
-arguments, and says so to the launcher (PRESSLUFT_PRELOAD_ACK_FD). It then runs the ansible-playbook script itself with those arguments, exactly as the script runs when
-started directly: the same program, the same sys.path (the script's folder first), standard input empty. Configuration
-that Ansible reads at import (ANSIBLE_CONFIG, the environment) is fixed when this starts; the runner starts a new one
-when that would differ. Nothing in the line is evaluated: it is a list of strings handed to ansible-playbook's own
-argument parser, as the runner would otherwise pass them on the command line.
+arguments, and says so to the launcher (PRESSLUFT_PRELOAD_ACK_FD). It then runs the ansible-playbook script itself with
+those arguments, as the script runs when started directly: the same program and arguments, the script's own folder
+first on sys.path, standard input empty. Configuration that Ansible reads at import (ANSIBLE_CONFIG, the environment)
+is fixed when this starts; the runner starts a new one when that would differ. Nothing in the line is evaluated: it is
+a list of strings handed to ansible-playbook's own argument parser, as the runner would otherwise pass them on the
+command line.
 """
 
-import json
 import os
-import runpy
 import sys
+
+# As when the script is started directly: its own folder (symbolic links followed) first on sys.path, not this
+# file's; set before anything else is imported, so nothing beside this file can stand in for a module.
+if len(sys.argv) == 2 and not getattr(sys.flags, "safe_path", False):
+    sys.path[0] = os.path.dirname(os.path.realpath(sys.argv[1]))
+
+import json  # noqa: E402  pylint: disable=wrong-import-position
+import runpy  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def preload():
     """Imports ansible-playbook's modules; a missing or broken Ansible is left for the script itself to report."""
     try:
         import ansible.cli.playbook  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
-    except Exception:  # pylint: disable=broad-except
+    except (Exception, SystemExit):  # pylint: disable=broad-except
         pass
 
 
@@ -51,8 +58,6 @@ def main(argv):
         sys.stderr.write("usage: playbook-preload.py <ansible-playbook>\n")
         return 2
     program = os.path.abspath(argv[1])
-    # As when the script is run directly: its own folder first on sys.path, not this file's.
-    sys.path[0] = os.path.dirname(program)
     preload()
     arguments = read_arguments()
     if arguments is None:

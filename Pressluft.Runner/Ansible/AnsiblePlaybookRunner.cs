@@ -51,6 +51,7 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
             }
 
             // It died (killed, out of memory) before it took the arguments, so nothing of the run happened yet.
+            cancellationToken.ThrowIfCancellationRequested();
             logger.LogWarning("Jobs {JobIds}: the preloaded ansible-playbook had exited before it took the run; starting a new one", jobIds);
         }
 
@@ -68,9 +69,11 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
             string[] arguments = ["-i", inventoryPath, "-e", "@" + extraVarsPath, "--forks", run.Hosts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), playbook];
             var progress = new PlaybookProgress(run, hostDone);
             void Output(string line, bool error) => Log(jobIds, error ? progress.StandardError(line) : progress.StandardOutput(line));
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
             if (process is null)
             {
                 process = PlaybookProcess.Start(LauncherCommand(settings, ansibleDirectory, workDirectory, [settings.AnsiblePlaybookPath, .. arguments]), workDirectory);
+                _running.TryAdd(process.Execution, true);
                 process.Attach(Output);
             }
             else
@@ -79,29 +82,20 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
                 process.Release(arguments);
             }
 
+            // Its time limit counts from here on.
+            process.StopAfter(run.Timeout);
             logger.LogInformation("Jobs {JobIds}: running {Playbook} against {Node} (timeout {Timeout}; {Start})",
                 jobIds, run.Playbook, string.Join(", ", run.Hosts.Select(h => h.Node.Hostname).Distinct()), run.Timeout,
                 process.Preloaded ? "preloaded ansible-playbook" : "new ansible-playbook");
             // The next run's ansible-playbook starts now, while this one runs.
             Preload(settings, ansibleDirectory, preloadKey);
-
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-            process.StopAfter(run.Timeout);
             int? exitCode;
-            _running.TryAdd(process.Execution, true);
-            try
+            await using (stop.Token.Register(process.Stop))
             {
-                await using (stop.Token.Register(process.Stop))
-                {
-                    exitCode = await process.Execution;
-                }
-            }
-            finally
-            {
-                _running.TryRemove(process.Execution, out _);
+                exitCode = await process.Execution;
             }
 
-            if (process.Preloaded && exitCode == PlaybookProcess.NotStartedExitCode)
+            if (process.Preloaded && exitCode == PlaybookProcess.NotStartedExitCode && process.SaidNotStarted)
             {
                 return null;
             }
@@ -120,6 +114,7 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
             {
                 // Ended already, unless something failed before the run could start (a spare must not wait on).
                 await process.EndAsync();
+                _running.TryRemove(process.Execution, out _);
                 process.Dispose();
             }
 
@@ -143,7 +138,7 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
             return;
         }
 
-        logger.LogInformation("Stopping {Count} playbook runs still going", running.Count);
+        logger.LogInformation("Stopping {Count} playbook processes still going", running.Count);
         try
         {
             // A process ends by itself within StopGrace of being stopped (the tree is killed then); the rest is margin.
@@ -238,6 +233,8 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
 
         if (key is not null && spare.Key == key && !spare.Execution.IsCompleted)
         {
+            // The runner's from now on: one that stops waits for it.
+            _running.TryAdd(spare.Execution, true);
             return spare;
         }
 
@@ -245,7 +242,8 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
         return null;
     }
 
-    // Starts the next run's ansible-playbook, unless one waits already.
+    // Starts the next run's ansible-playbook, unless one waits already. A failure here is the next run's to meet (it
+    // starts its own); it never fails the run going on.
     private void Preload(AnsibleOptions settings, string ansibleDirectory, PreloadKey? key)
     {
         if (key is null)
@@ -253,18 +251,25 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
             return;
         }
 
-        lock (_spareGate)
+        try
         {
-            // Checked under the lock: a runner that stops takes the waiting one under it after setting this.
-            if (_spare is not null || _stopping.IsCancellationRequested)
+            lock (_spareGate)
             {
-                return;
-            }
+                // Checked under the lock: a runner that stops takes the waiting one under it after setting this.
+                if (_spare is not null || _stopping.IsCancellationRequested)
+                {
+                    return;
+                }
 
-            var workDirectory = JobFolders.Create(settings, Guid.NewGuid());
-            var command = LauncherCommand(settings, ansibleDirectory, workDirectory,
-                ["--forward-first-line", key.Python, Path.Combine(ansibleDirectory, "playbook-preload.py"), key.Program]);
-            _spare = PlaybookProcess.StartPreloaded(command, workDirectory, key);
+                var workDirectory = JobFolders.Create(settings, Guid.NewGuid());
+                var command = LauncherCommand(settings, ansibleDirectory, workDirectory,
+                    ["--forward-first-line", key.Python, Path.Combine(ansibleDirectory, "playbook-preload.py"), key.Program]);
+                _spare = PlaybookProcess.StartPreloaded(command, workDirectory, key);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(exception, "Could not preload the next ansible-playbook");
         }
     }
 

@@ -15,8 +15,14 @@ internal sealed class PlaybookProcess : IDisposable
     /// <summary>How long the launcher gets to kill everything it started before the tree is killed.</summary>
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
-    /// <summary>The launcher's exit code when a preloaded ansible-playbook exited before it took its arguments.</summary>
+    /// <summary>
+    /// The launcher's exit code when a preloaded ansible-playbook exited before it took its arguments; it also prints
+    /// <see cref="NotStartedLine"/> on standard error then, so that a playbook's own exit code 75 is not taken for it.
+    /// </summary>
     public const int NotStartedExitCode = 75;
+
+    /// <summary>What the launcher prints when the program exited before it took its arguments.</summary>
+    public const string NotStartedLine = "playbook-launcher: the program exited before it took its arguments";
 
     // Output of a process not yet given to a run (Ansible's warnings at start-up, an import error): kept, up to this.
     private const int MaxEarlyLines = 200;
@@ -43,6 +49,9 @@ internal sealed class PlaybookProcess : IDisposable
     public Task<int?> Execution { get; private set; } = Task.FromResult<int?>(null);
 
     public bool Preloaded => Key is not null;
+
+    /// <summary>Whether the launcher said the program exited before it took its arguments (<see cref="NotStartedLine"/>).</summary>
+    public bool SaidNotStarted { get; private set; }
 
     /// <summary>Starts <paramref name="command"/>, which already holds its arguments.</summary>
     public static PlaybookProcess Start(Command command, string workDirectory)
@@ -140,17 +149,23 @@ internal sealed class PlaybookProcess : IDisposable
 
     private void Route(string line, bool error)
     {
+        Action<string, bool>? target;
         lock (_gate)
         {
-            if (_target is { } target)
+            if (error && line == NotStartedLine)
             {
-                target(line, error);
+                SaidNotStarted = true;
             }
-            else if (_early.Count < MaxEarlyLines)
+
+            target = _target;
+            if (target is null && _early.Count < MaxEarlyLines)
             {
                 _early.Add((line, error));
             }
         }
+
+        // Outside the lock: standard output and standard error are read side by side, as before a process was handed over.
+        target?.Invoke(line, error);
     }
 
     // Runs until the launcher exits (its exit code) or it is stopped (null): the launcher is asked to stop first and

@@ -212,20 +212,24 @@ public sealed class The_launcher_forwarding_a_preloaded_run
 {
     private const string TakesTheLine = "read line; printf 1 >&\"$PRESSLUFT_PRELOAD_ACK_FD\"; echo \"took $line\"; exit 3";
 
-    [TestCase(TakesTheLine, 3, "took [\"-i\",\"inventory.yml\"]", TestName = "a program that takes the line: its own exit code and output")]
-    [TestCase("exit 0", 75, "", TestName = "a program that exits before it takes the line: 75, whatever its own code")]
-    [TestCase("read line; exit 0", 75, "", TestName = "a program that reads the line without saying so: 75")]
-    public async Task Should_pass_the_line_on_and_tell_whether_it_was_taken(string program, int exitCode, string output)
+    [TestCase(TakesTheLine, 3, "took [\"-i\",\"inventory.yml\"]", false, TestName = "a program that takes the line: its own exit code and output")]
+    [TestCase("exit 0", 75, "", true, TestName = "a program that exits before it takes the line: 75 and the line saying so, whatever its own code")]
+    [TestCase("read line; exit 0", 75, "", true, TestName = "a program that reads the line without saying so: 75 and the line saying so")]
+    [TestCase("read line; printf 1 >&\"$PRESSLUFT_PRELOAD_ACK_FD\"; exit 75", 75, "", false,
+        TestName = "a program that takes the line and exits 75 itself: 75 without the line")]
+    public async Task Should_pass_the_line_on_and_tell_whether_it_was_taken(string program, int exitCode, string output, bool saidNotStarted)
     {
         var start = new System.Diagnostics.ProcessStartInfo(LauncherPython.For("ansible-playbook"),
             ["-I", "-S", Path.Combine(AppContext.BaseDirectory, "ansible", "playbook-launcher.py"), "--forward-first-line", "/bin/sh", "-c", program])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
+            RedirectStandardError = true,
             UseShellExecute = false,
         };
         using var launcher = System.Diagnostics.Process.Start(start)!;
         var read = launcher.StandardOutput.ReadToEndAsync();
+        var errors = launcher.StandardError.ReadToEndAsync();
         // Let a program that exits at once do so before the line comes.
         await Task.Delay(200);
         try
@@ -243,6 +247,8 @@ public sealed class The_launcher_forwarding_a_preloaded_run
         {
             Assert.That(launcher.ExitCode, Is.EqualTo(exitCode));
             Assert.That((await read).Trim(), Is.EqualTo(output));
+            // The line the runner looks for (PlaybookProcess.NotStartedLine), as the launcher must print it.
+            Assert.That((await errors).Split('\n').Contains("playbook-launcher: the program exited before it took its arguments"), Is.EqualTo(saidNotStarted));
         });
     }
 }
