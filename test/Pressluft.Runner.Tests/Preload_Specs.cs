@@ -73,18 +73,14 @@ public sealed class When_a_preloaded_ansible_playbook_no_longer_fits
     public async Task Should_start_a_new_one_when_ansible_cfg_changed_and_stop_the_old()
     {
         await using var world = await PreloadWorld.CreateAsync();
-        var release = world.Ansible.Site.AddRelease("r1");
-        world.Ansible.Site.MakeCurrent(release);
-        await using var provider = await world.StartAsync();
-        await PlaybookRuns.HealthCheckRunAsync(provider, world.Ansible, PlaybookRuns.HealthCheckVariables(world.Ansible, release.Path));
-        Assert.That(await world.WaitingPreloadedAsync(), Is.EqualTo(1), "nothing was preloaded");
+        await using var provider = await world.StartWithOneRunAsync();
         var stale = world.PreloadedProcesses().Single();
 
         // An operator edits ansible.cfg: Ansible read the old one when the waiting process started.
         var config = Path.Combine(world.AnsibleDirectory, "ansible.cfg");
         File.AppendAllText(config, "\n# edited\n");
         File.SetLastWriteTimeUtc(config, DateTime.UtcNow.AddSeconds(5));
-        var next = await PlaybookRuns.HealthCheckRunAsync(provider, world.Ansible, PlaybookRuns.HealthCheckVariables(world.Ansible, release.Path));
+        var next = await PlaybookRuns.HealthCheckRunAsync(provider, world.Ansible, world.Checks());
 
         Assert.Multiple(async () =>
         {
@@ -98,11 +94,7 @@ public sealed class When_a_preloaded_ansible_playbook_no_longer_fits
     public async Task Should_start_a_new_one_when_the_waiting_one_died()
     {
         await using var world = await PreloadWorld.CreateAsync();
-        var release = world.Ansible.Site.AddRelease("r1");
-        world.Ansible.Site.MakeCurrent(release);
-        await using var provider = await world.StartAsync();
-        await PlaybookRuns.HealthCheckRunAsync(provider, world.Ansible, PlaybookRuns.HealthCheckVariables(world.Ansible, release.Path));
-        Assert.That(await world.WaitingPreloadedAsync(), Is.EqualTo(1), "nothing was preloaded");
+        await using var provider = await world.StartWithOneRunAsync();
 
         foreach (var pid in world.PreloadedProcesses())
         {
@@ -110,7 +102,7 @@ public sealed class When_a_preloaded_ansible_playbook_no_longer_fits
         }
 
         Assert.That(await Processes.NoneLeftAsync(world.IsPreloaded, TimeSpan.FromSeconds(10)), Is.True);
-        var next = await PlaybookRuns.HealthCheckRunAsync(provider, world.Ansible, PlaybookRuns.HealthCheckVariables(world.Ansible, release.Path));
+        var next = await PlaybookRuns.HealthCheckRunAsync(provider, world.Ansible, world.Checks());
 
         Assert.Multiple(() =>
         {
@@ -126,11 +118,7 @@ public sealed class When_the_runner_stops_with_a_preloaded_ansible_playbook_wait
     public async Task Should_stop_it_and_remove_its_folder()
     {
         await using var world = await PreloadWorld.CreateAsync();
-        var release = world.Ansible.Site.AddRelease("r1");
-        world.Ansible.Site.MakeCurrent(release);
-        await using var provider = await world.StartAsync();
-        await PlaybookRuns.HealthCheckRunAsync(provider, world.Ansible, PlaybookRuns.HealthCheckVariables(world.Ansible, release.Path));
-        Assert.That(await world.WaitingPreloadedAsync(), Is.EqualTo(1), "nothing was preloaded");
+        await using var provider = await world.StartWithOneRunAsync();
 
         await provider.GetRequiredService<AnsiblePlaybookRunner>().DisposeAsync();
 
@@ -152,6 +140,8 @@ internal sealed class PreloadWorld : IAsyncDisposable
         AnsibleDirectory = Path.Combine(ansible.Root, "ansible");
     }
 
+    private string? _current;
+
     public AnsibleWorld Ansible { get; }
 
     public string JobsDirectory { get; }
@@ -171,6 +161,24 @@ internal sealed class PreloadWorld : IAsyncDisposable
         ["Pressluft:Ansible:AnsibleDirectory"] = AnsibleDirectory,
         ["Pressluft:Ansible:PreloadAnsiblePlaybook"] = preload ? "true" : "false",
     });
+
+    /// <summary>
+    /// Starts the runner on a healthy current release and runs its health check once, so that the next run's
+    /// ansible-playbook waits preloaded.
+    /// </summary>
+    public async Task<ServiceProvider> StartWithOneRunAsync()
+    {
+        var release = Ansible.Site.AddRelease("r1");
+        Ansible.Site.MakeCurrent(release);
+        _current = release.Path;
+        var provider = await StartAsync();
+        await PlaybookRuns.HealthCheckRunAsync(provider, Ansible, Checks());
+        Assert.That(await WaitingPreloadedAsync(), Is.EqualTo(1), "nothing was preloaded");
+        return provider;
+    }
+
+    /// <summary>The health check variables of the release <see cref="StartWithOneRunAsync"/> made current.</summary>
+    public Dictionary<string, object?> Checks() => PlaybookRuns.HealthCheckVariables(Ansible, _current ?? throw new InvalidOperationException("no release yet"));
 
     /// <summary>
     /// The preloader's processes of this world (not their launchers): their Ansible temp folder is in this world's jobs

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -8,71 +7,37 @@ namespace Pressluft.Runner.Tests.Support;
 /// A TCP server on 127.0.0.1 that answers every connection with bytes of the test's choosing, line by line with a pause
 /// between lines: what no well-behaved web server sends (a status line that is not HTTP, headers dribbled out forever).
 /// </summary>
-internal sealed class RawHttpServer : IAsyncDisposable
+internal sealed class RawHttpServer : LoopbackServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly IReadOnlyList<string> _lines;
+    private readonly TimeSpan _pause;
+    private readonly bool _repeatLast;
 
     /// <param name="lines">The lines sent, each followed by CRLF; the last one repeats forever when <paramref name="repeatLast"/>.</param>
     /// <param name="pause">Between lines.</param>
     /// <param name="repeatLast">Keep sending the last line.</param>
     public RawHttpServer(IReadOnlyList<string> lines, TimeSpan pause, bool repeatLast)
     {
-        _listener.Start();
-        _loop = Task.Run(() => ServeAsync(lines, pause, repeatLast));
+        _lines = lines;
+        _pause = pause;
+        _repeatLast = repeatLast;
+        Start();
     }
 
-    public Uri Url => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+    public Uri Url => new($"http://127.0.0.1:{Port}/");
 
-    private async Task ServeAsync(IReadOnlyList<string> lines, TimeSpan pause, bool repeatLast)
+    protected override async Task AnswerAsync(TcpClient client)
     {
-        while (!_stop.IsCancellationRequested)
+        var stream = client.GetStream();
+        for (var i = 0; !Stopping.IsCancellationRequested; i++)
         {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
+            if (i >= _lines.Count && !_repeatLast)
             {
                 return;
             }
 
-            _ = AnswerAsync(client, lines, pause, repeatLast);
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(_lines[Math.Min(i, _lines.Count - 1)] + "\r\n"), Stopping);
+            await Task.Delay(_pause, Stopping);
         }
-    }
-
-    private async Task AnswerAsync(TcpClient client, IReadOnlyList<string> lines, TimeSpan pause, bool repeatLast)
-    {
-        using (client)
-        {
-            try
-            {
-                var stream = client.GetStream();
-                for (var i = 0; !_stop.IsCancellationRequested; i++)
-                {
-                    if (i >= lines.Count && !repeatLast)
-                    {
-                        return;
-                    }
-
-                    await stream.WriteAsync(Encoding.UTF8.GetBytes(lines[Math.Min(i, lines.Count - 1)] + "\r\n"), _stop.Token);
-                    await Task.Delay(pause, _stop.Token);
-                }
-            }
-            catch (Exception exception) when (exception is OperationCanceledException or IOException or SocketException)
-            {
-                // The client went away or the server stops.
-            }
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _loop;
-        _stop.Dispose();
     }
 }
