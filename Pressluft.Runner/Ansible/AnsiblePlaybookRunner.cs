@@ -13,7 +13,10 @@ namespace Pressluft.Runner.Ansible;
 /// runner goes away; at the timeout the launcher is told to stop (SIGINT) and, should it not, the whole process tree is
 /// killed. The <c>pressluft.gate.json_lines</c> callback prints each host's results as JSON lines, read as they come
 /// (<see cref="PlaybookProgress"/>); a redacted 10 KB output tail is kept, and the folder is removed afterwards.
-/// A run can outlive its callers (each host is reported as soon as it is done, while the playbook still finishes), so
+/// While a run goes, the next run's ansible-playbook is started ahead in a folder of its own and waits, Ansible imported
+/// (<c>ansible/playbook-preload.py</c>, <see cref="AnsibleOptions.PreloadAnsiblePlaybook"/>): the next run takes it
+/// when it was started as that run would start one, and gives it its arguments; one that died before it took them
+/// is replaced by a new process, nothing of the run having happened. A run can outlive its callers (each host is reported as soon as it is done, while the playbook still finishes), so
 /// disposing the runner, when the service stops, stops every run still going and waits for it: the service never
 /// exits leaving a playbook behind.
 /// </summary>
