@@ -11,16 +11,17 @@ namespace Pressluft.Runner.Tests;
 /// </summary>
 public sealed class When_the_site_redirects
 {
-    [TestCase("the site", "passed", "HTTP 200", TestName = "to another http URL: followed, and that answer counts")]
-    [TestCase("ftp://127.0.0.1:1/", "failed", "HTTP 302", TestName = "to an ftp URL: not followed, the redirect is the answer")]
-    [TestCase("file:///etc/hostname", "failed", "HTTP 302", TestName = "to a file URL: not followed, the redirect is the answer")]
-    public async Task Should_follow_only_to_http_or_https(string target, string outcome, string detail)
+    [TestCase("302 Found", "the site", "passed", "HTTP 200", TestName = "to another http URL: followed, and that answer counts")]
+    [TestCase("308 Permanent Redirect", "the site", "passed", "HTTP 200", TestName = "permanently (308): followed on every Python")]
+    [TestCase("302 Found", "ftp://127.0.0.1:1/", "failed", "HTTP 302", TestName = "to an ftp URL: not followed, the redirect is the answer")]
+    [TestCase("302 Found", "file:///etc/hostname", "failed", "HTTP 302", TestName = "to a file URL: not followed, the redirect is the answer")]
+    public async Task Should_follow_only_to_http_or_https(string status, string target, string outcome, string detail)
     {
         await using var world = AnsibleWorld.Create();
         var release = world.Site.AddRelease("r1");
         world.Site.MakeCurrent(release);
         var location = target == "the site" ? world.Server.Url.ToString() : target;
-        await using var redirecting = new CannedSiteServer(CannedSiteServer.Response("302 Found", $"Location: {location}"), tls: false);
+        await using var redirecting = new CannedSiteServer(CannedSiteServer.Response(status, $"Location: {location}"), tls: false);
         await using var provider = await world.StartHarnessAsync(_ => { });
 
         var variables = PlaybookRuns.HealthCheckVariables(world, release.Path);
@@ -35,6 +36,39 @@ public sealed class When_the_site_redirects
         var check = host.ResultOf(HealthCheckVariables.ChecksModule)!.Result.GetProperty("checks").EnumerateArray()
             .Single(c => c.GetProperty("check").GetString() == "http");
         return (check.GetProperty("outcome").GetString(), check.GetProperty("detail").GetString());
+    }
+}
+
+public sealed class When_the_site_sends_its_page_gzipped
+{
+    // A cache plugin may compress even when asked not to: the fatal marker check reads the page as a browser would.
+    [Test]
+    public async Task Should_look_for_fatal_markers_in_the_page_itself()
+    {
+        await using var world = AnsibleWorld.Create();
+        var release = world.Site.AddRelease("r1");
+        world.Site.MakeCurrent(release);
+        using var compressed = new MemoryStream();
+        await using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            await gzip.WriteAsync(System.Text.Encoding.UTF8.GetBytes("<b>Fatal error</b>: Uncaught Error in wp-settings.php"));
+        }
+
+        await using var site = new CannedSiteServer(CannedSiteServer.Response(compressed.ToArray(), "Content-Encoding: gzip"), tls: false);
+        await using var provider = await world.StartHarnessAsync(_ => { });
+
+        var variables = PlaybookRuns.HealthCheckVariables(world, release.Path);
+        variables["health_check_url"] = site.Url.ToString();
+        var host = await PlaybookRuns.HealthCheckAsync(provider, world, variables);
+        var markers = host.ResultOf(HealthCheckVariables.ChecksModule)!.Result.GetProperty("checks").EnumerateArray()
+            .Single(c => c.GetProperty("check").GetString() == "fatal_markers");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(When_the_site_redirects.HttpCheck(host), Is.EqualTo(("passed", "HTTP 200")));
+            Assert.That(markers.GetProperty("outcome").GetString(), Is.EqualTo("failed"));
+            Assert.That(markers.GetProperty("detail").GetString(), Does.Contain("Fatal error"));
+        });
     }
 }
 

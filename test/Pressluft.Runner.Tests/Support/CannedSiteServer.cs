@@ -14,11 +14,18 @@ namespace Pressluft.Runner.Tests.Support;
 internal sealed class CannedSiteServer : LoopbackServer
 {
     private readonly X509Certificate2? _certificate;
-    private readonly string _response;
+    private readonly byte[] _response;
 
     /// <param name="response">The whole response (status line, headers, blank line, body), CRLF line ends.</param>
     /// <param name="tls">Answer over TLS with a self-signed certificate for 127.0.0.1.</param>
     public CannedSiteServer(string response, bool tls)
+        : this(Encoding.ASCII.GetBytes(response), tls)
+    {
+    }
+
+    /// <param name="response">The whole response as bytes (a binary body).</param>
+    /// <param name="tls">Answer over TLS with a self-signed certificate for 127.0.0.1.</param>
+    public CannedSiteServer(byte[] response, bool tls)
     {
         _response = response;
         _certificate = tls ? SelfSigned() : null;
@@ -30,6 +37,13 @@ internal sealed class CannedSiteServer : LoopbackServer
     /// <summary>A response with this status and headers and an empty body.</summary>
     public static string Response(string status, params string[] headers) =>
         $"HTTP/1.1 {status}\r\n{string.Concat(headers.Select(h => h + "\r\n"))}Content-Length: 0\r\nConnection: close\r\n\r\n";
+
+    /// <summary>A 200 response with this body and headers.</summary>
+    public static byte[] Response(byte[] body, params string[] headers) =>
+    [
+        .. Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\n{string.Concat(headers.Select(h => h + "\r\n"))}Content-Length: {body.Length}\r\nConnection: close\r\n\r\n"),
+        .. body,
+    ];
 
     public override async ValueTask DisposeAsync()
     {
@@ -63,7 +77,7 @@ internal sealed class CannedSiteServer : LoopbackServer
                 head.Append(Encoding.ASCII.GetString(buffer, 0, read));
             }
 
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(_response), Stopping);
+            await stream.WriteAsync(_response, Stopping);
             await stream.FlushAsync(Stopping);
         }
     }

@@ -88,6 +88,7 @@ import subprocess
 import threading
 import time
 import urllib.request
+import zlib
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
 
@@ -137,22 +138,29 @@ def _short(text):
 
 
 def _read_body(response, wanted):
+    """The page (at most BODY_LIMIT, also once un-gzipped), as text; empty when it cannot be read."""
     if not wanted or response is None:
         return None
     try:
-        return to_text(response.read(BODY_LIMIT), errors="surrogate_or_replace")
-    except (OSError, http_client.HTTPException):
+        data = response.read(BODY_LIMIT)
+        if (response.headers.get("Content-Encoding") or "").strip().lower() in ("gzip", "x-gzip"):
+            data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, BODY_LIMIT)
+        return to_text(data, errors="surrogate_or_replace")
+    except (OSError, http_client.HTTPException, zlib.error, EOFError):
         return ""
 
 
 class _HttpRedirects(urllib.request.HTTPRedirectHandler):
     """Follows a redirect of the GET to another http or https URL only (never ftp, file or data): a redirect elsewhere
-    is the site's answer, reported as its status."""
+    is the site's answer, reported as its status. 308 is followed on every Python (the standard library knows it from
+    3.11 on); for a GET it means what 307 does."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         if urlparse(newurl).scheme.lower() not in ("http", "https"):
             raise HTTPError(req.full_url, code, "redirect to a URL that is not http or https", headers, fp)
-        return super(_HttpRedirects, self).redirect_request(req, fp, code, msg, headers, newurl)
+        return super(_HttpRedirects, self).redirect_request(req, fp, 307 if code == 308 else code, msg, headers, newurl)
+
+    http_error_308 = urllib.request.HTTPRedirectHandler.http_error_302
 
 
 def _opener(validate_certs):
