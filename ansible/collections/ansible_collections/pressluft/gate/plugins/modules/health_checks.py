@@ -166,10 +166,8 @@ class _HttpRedirects(urllib.request.HTTPRedirectHandler):
 def _opener(validate_certs):
     """HTTP and HTTPS only (standard library; Ansible's module_utils.urls would cost every check's process far more to
     load than the GET itself), with proxies from the environment as urllib reads them."""
-    if validate_certs:
-        context = ssl.create_default_context()
-    else:
-        context = ssl.create_default_context()
+    context = ssl.create_default_context()
+    if not validate_certs:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     opener = urllib.request.OpenerDirector()
