@@ -98,7 +98,7 @@ public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> option
                 exitCode = await process.Execution;
             }
 
-            if (process.Preloaded && exitCode == PlaybookProcess.NotStartedExitCode && process.SaidNotStarted)
+            if (process.NeverTookArguments(exitCode))
             {
                 return null;
             }

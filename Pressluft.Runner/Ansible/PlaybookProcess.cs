@@ -50,8 +50,14 @@ internal sealed class PlaybookProcess : IDisposable
 
     public bool Preloaded => Key is not null;
 
-    /// <summary>Whether the launcher said the program exited before it took its arguments (<see cref="NotStartedLine"/>).</summary>
-    public bool SaidNotStarted { get; private set; }
+    // Whether the launcher said the program exited before it took its arguments (NotStartedLine).
+    private bool _saidNotStarted;
+
+    /// <summary>
+    /// Whether a preloaded process ended without taking its arguments, so nothing of its run happened: the launcher's
+    /// exit code 75 together with its line (a playbook's own 75 comes without it).
+    /// </summary>
+    public bool NeverTookArguments(int? exitCode) => Preloaded && exitCode == NotStartedExitCode && _saidNotStarted;
 
     /// <summary>Starts <paramref name="command"/>, which already holds its arguments.</summary>
     public static PlaybookProcess Start(Command command, string workDirectory)
@@ -131,7 +137,7 @@ internal sealed class PlaybookProcess : IDisposable
     /// It stays open, unwritten, for as long as this process lives: when it closes (this process died), the launcher
     /// kills the playbook.
     /// </remarks>
-    public PipeSource StandardInput() => PipeSource.Create(async (stream, token) =>
+    private PipeSource StandardInput() => PipeSource.Create(async (stream, token) =>
     {
         var line = await _arguments.Task.WaitAsync(token);
         if (line.Length > 0)
@@ -143,9 +149,9 @@ internal sealed class PlaybookProcess : IDisposable
         await Task.Delay(Timeout.Infinite, token);
     });
 
-    public PipeTarget StandardOutput() => PipeTarget.ToDelegate(line => Route(line, error: false));
+    private PipeTarget StandardOutput() => PipeTarget.ToDelegate(line => Route(line, error: false));
 
-    public PipeTarget StandardError() => PipeTarget.ToDelegate(line => Route(line, error: true));
+    private PipeTarget StandardError() => PipeTarget.ToDelegate(line => Route(line, error: true));
 
     private void Route(string line, bool error)
     {
@@ -154,7 +160,7 @@ internal sealed class PlaybookProcess : IDisposable
         {
             if (error && line == NotStartedLine)
             {
-                SaidNotStarted = true;
+                _saidNotStarted = true;
             }
 
             target = _target;

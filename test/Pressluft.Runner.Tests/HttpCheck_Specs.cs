@@ -1,6 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Runner.Ansible;
-using Pressluft.Runner.Consumers;
 using Pressluft.Runner.Tests.Support;
 
 namespace Pressluft.Runner.Tests;
@@ -33,8 +31,7 @@ public sealed class When_the_site_redirects
 
     internal static (string? Outcome, string? Detail) HttpCheck(HostOutcome host)
     {
-        var check = host.ResultOf(HealthCheckVariables.ChecksModule)!.Result.GetProperty("checks").EnumerateArray()
-            .Single(c => c.GetProperty("check").GetString() == "http");
+        var check = PlaybookRuns.Check(host, "http")!.Value;
         return (check.GetProperty("outcome").GetString(), check.GetProperty("detail").GetString());
     }
 }
@@ -60,8 +57,7 @@ public sealed class When_the_site_sends_its_page_gzipped
         var variables = PlaybookRuns.HealthCheckVariables(world, release.Path);
         variables["health_check_url"] = site.Url.ToString();
         var host = await PlaybookRuns.HealthCheckAsync(provider, world, variables);
-        var markers = host.ResultOf(HealthCheckVariables.ChecksModule)!.Result.GetProperty("checks").EnumerateArray()
-            .Single(c => c.GetProperty("check").GetString() == "fatal_markers");
+        var markers = PlaybookRuns.Check(host, "fatal_markers")!.Value;
 
         Assert.Multiple(() =>
         {

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Runner.Ansible;
-using Pressluft.Runner.Consumers;
 using Pressluft.Runner.Tests.Support;
 
 namespace Pressluft.Runner.Tests;
@@ -61,9 +60,7 @@ public sealed class When_playbooks_run_one_after_another
     internal static (HostStatus Status, int? ExitCode, string? Http) Verdict(PlaybookOutcome outcome)
     {
         var host = outcome.Hosts.Single();
-        var http = host.ResultOf(HealthCheckVariables.ChecksModule)?.Result.GetProperty("checks").EnumerateArray()
-            .Single(c => c.GetProperty("check").GetString() == "http").GetProperty("detail").GetString();
-        return (host.Status, outcome.ExitCode, http);
+        return (host.Status, outcome.ExitCode, PlaybookRuns.Check(host, "http")?.GetProperty("detail").GetString());
     }
 }
 

@@ -236,8 +236,7 @@ public sealed class When_a_site_answers_a_status_line_holding_a_template
 
         var outcome = await PlaybookRuns.HealthCheckAsync(provider, world, variables);
 
-        var http = outcome.ResultOf(Consumers.HealthCheckVariables.ChecksModule)!.Result.GetProperty("checks").EnumerateArray()
-            .Single(c => c.GetProperty("check").GetString() == CheckNames.Http);
+        var http = PlaybookRuns.Check(outcome, CheckNames.Http)!.Value;
         Assert.Multiple(() =>
         {
             Assert.That(http.GetProperty("outcome").GetString(), Is.EqualTo(CheckOutcomes.Failed));

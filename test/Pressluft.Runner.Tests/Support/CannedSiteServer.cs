@@ -35,15 +35,17 @@ internal sealed class CannedSiteServer : LoopbackServer
     public Uri Url => new($"{(_certificate is null ? "http" : "https")}://127.0.0.1:{Port}/");
 
     /// <summary>A response with this status and headers and an empty body.</summary>
-    public static string Response(string status, params string[] headers) =>
-        $"HTTP/1.1 {status}\r\n{string.Concat(headers.Select(h => h + "\r\n"))}Content-Length: 0\r\nConnection: close\r\n\r\n";
+    public static string Response(string status, params string[] headers) => Head(status, headers, 0);
 
     /// <summary>A 200 response with this body and headers.</summary>
     public static byte[] Response(byte[] body, params string[] headers) =>
     [
-        .. Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\n{string.Concat(headers.Select(h => h + "\r\n"))}Content-Length: {body.Length}\r\nConnection: close\r\n\r\n"),
+        .. Encoding.ASCII.GetBytes(Head("200 OK", headers, body.Length)),
         .. body,
     ];
+
+    private static string Head(string status, string[] headers, int length) =>
+        $"HTTP/1.1 {status}\r\n{string.Concat(headers.Select(h => h + "\r\n"))}Content-Length: {length}\r\nConnection: close\r\n\r\n";
 
     public override async ValueTask DisposeAsync()
     {

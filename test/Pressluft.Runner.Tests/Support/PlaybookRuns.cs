@@ -62,6 +62,14 @@ internal static class PlaybookRuns
     public static Task<HostOutcome> RollbackAsync(IServiceProvider provider, AnsibleWorld world, IReadOnlyDictionary<string, object?> variables) =>
         RunAsync(provider, world, "release-rollback.yml", ReleaseRollbackVariables.SharedNames, variables, null, null);
 
+    /// <summary>
+    /// One check's entry (<c>check</c>, <c>outcome</c>, <c>detail</c>, …) in the health check module's result of
+    /// <paramref name="host"/>; null when the module returned no result.
+    /// </summary>
+    public static System.Text.Json.JsonElement? Check(HostOutcome host, string check) =>
+        host.ResultOf(Consumers.HealthCheckVariables.ChecksModule)?.Result.GetProperty("checks").EnumerateArray()
+            .Single(c => c.GetProperty("check").GetString() == check);
+
     /// <summary>The health check playbook's whole outcome (how the run went, not only the host's).</summary>
     public static Task<PlaybookOutcome> HealthCheckRunAsync(IServiceProvider provider, AnsibleWorld world, IReadOnlyDictionary<string, object?> variables) =>
         RunPlaybookAsync(provider, world, "health-check.yml", Consumers.HealthCheckVariables.SharedNames, variables, Consumers.HealthCheckVariables.ChecksModule, null);

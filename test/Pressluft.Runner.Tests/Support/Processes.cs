@@ -51,8 +51,7 @@ internal static class Processes
         Read(pid, "cmdline")?.StartsWith(string.Concat(arguments.Select(a => a + "\0")), StringComparison.Ordinal) == true;
 
     /// <summary>Whether the process was started with this environment variable (inherited by everything it started).</summary>
-    public static bool HasEnvironment(int pid, string name, string value) =>
-        Read(pid, "environ")?.Split('\0').Contains($"{name}={value}", StringComparer.Ordinal) == true;
+    public static bool HasEnvironment(int pid, string name, string value) => EnvironmentValue(pid, name) == value;
 
     /// <summary>The value of one of the process's environment variables, as it was started; null without it.</summary>
     public static string? EnvironmentValue(int pid, string name) =>
