@@ -67,7 +67,7 @@ public static class LedgerStore
     public static DbContextOptionsBuilder ConfigureSqlite(DbContextOptionsBuilder builder, string connectionString) =>
         builder.UseSqlite(connectionString, sqlite => sqlite.MigrationsHistoryTable("ef_migrations_history"))
             .UseSnakeCaseNamingConvention()
-            .AddInterceptors(SqliteBusyTimeout.Instance);
+            .AddInterceptors(SqliteConnectionPragmas.Instance);
 
     /// <summary>
     /// PostgreSQL, with <c>No Reset On Close</c>: EF opens and closes a pooled connection around every statement outside a

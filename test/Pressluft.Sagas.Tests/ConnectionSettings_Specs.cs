@@ -1,5 +1,7 @@
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Pressluft.Messaging.Persistence;
+using Pressluft.Testing;
 
 namespace Pressluft.Sagas.Tests;
 
@@ -33,5 +35,40 @@ public sealed class When_the_ledger_connects_to_PostgreSQL
             Assert.That(settings.MaxAutoPrepare, Is.EqualTo(expected));
             Assert.That(settings.AutoPrepareMinUsages, Is.EqualTo(5), "Npgsql's own default when the operator chose");
         });
+    }
+}
+
+/// <summary>
+/// The SQLite ledger's connections: SQLite waits for another writer's lock itself, and a commit does not wait for the
+/// write-ahead log to reach the disk (see <see cref="SqliteConnectionPragmas"/>).
+/// </summary>
+public sealed class When_the_ledger_opens_its_SQLite_file
+{
+    [Test]
+    public async Task Should_wait_for_locks_and_sync_the_log_at_checkpoints()
+    {
+        await using var database = await TestDatabase.CreateAsync(LedgerProvider.Sqlite);
+        var options = new DbContextOptionsBuilder<SqlitePressluftDbContext>();
+        LedgerStore.ConfigureSqlite(options, database.Options.ConnectionString);
+        await using var db = new SqlitePressluftDbContext(options.Options);
+        await db.Database.MigrateAsync();
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+
+        await db.Database.OpenConnectionAsync();
+        Assert.Multiple(() =>
+        {
+            // SQLite's synchronous levels: 0 OFF, 1 NORMAL, 2 FULL (its default), 3 EXTRA.
+            Assert.That(Pragma(db, "synchronous"), Is.EqualTo(1));
+            Assert.That(Pragma(db, "busy_timeout"), Is.EqualTo(30000));
+            Assert.That(Pragma(db, "journal_mode"), Is.EqualTo("wal"));
+        });
+    }
+
+    private static object? Pragma(DbContext db, string name)
+    {
+        using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = $"PRAGMA {name};";
+        var value = command.ExecuteScalar();
+        return value is long number ? (int)number : value;
     }
 }
