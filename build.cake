@@ -156,8 +156,8 @@ Task("Bench")
             .Append("--service").AppendQuoted(MakeAbsolute(File($"Pressluft.Runner/bin/{configuration}/net10.0/pressluft")).FullPath)
             .Append("--ansible").AppendQuoted(MakeAbsolute(Directory("ansible")).FullPath)
             .Append("--http-port").Append(Argument("http-port", "8600"));
-        // Sizes: ./build.sh --target=Bench --gates=400 --samples=200 --rate=0 --playbook-runs=5 --rollback-runs=3 --fleet=100 --pgbench-seconds=15
-        foreach (var size in new[] { "gates", "samples", "rate", "playbook-runs", "rollback-runs", "fleet", "pgbench-seconds", "phases", "keep-work" })
+        // Sizes: ./build.sh --target=Bench --gates=400 --samples=200 --warmup=400 --rate=0 --playbook-runs=5 --rollback-runs=3 --fleet=100 --pgbench-seconds=15
+        foreach (var size in new[] { "gates", "samples", "warmup", "rate", "playbook-runs", "rollback-runs", "fleet", "pgbench-seconds", "phases", "keep-work" })
         {
             if (HasArgument(size))
             {
