@@ -86,6 +86,7 @@ public static class LedgerStore
         builder.UseNpgsql(PostgresConnectionString(connectionString), npgsql => npgsql.MigrationsHistoryTable("ef_migrations_history"))
             .UseSnakeCaseNamingConvention();
 
+    /// <summary>The operator's connection string with the ledger's settings (see <see cref="ConfigurePostgres"/>).</summary>
     public static string PostgresConnectionString(string connectionString)
     {
         var settings = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
