@@ -16,9 +16,9 @@ namespace Pressluft.Runner.Ansible;
 /// While a run goes, the next run's ansible-playbook is started ahead in a folder of its own and waits, Ansible imported
 /// (<c>ansible/playbook-preload.py</c>, <see cref="AnsibleOptions.PreloadAnsiblePlaybook"/>): the next run takes it
 /// when it was started as that run would start one, and gives it its arguments; one that died before it took them
-/// is replaced by a new process, nothing of the run having happened. A run can outlive its callers (each host is reported as soon as it is done, while the playbook still finishes), so
-/// disposing the runner, when the service stops, stops every run still going and waits for it: the service never
-/// exits leaving a playbook behind.
+/// is replaced by a new process, nothing of the run having happened. A run can outlive its callers (each host is
+/// reported as soon as it is done, while the playbook still finishes), so disposing the runner, when the service
+/// stops, stops every run still going and waits for it: the service never exits leaving a playbook behind.
 /// </summary>
 public sealed class AnsiblePlaybookRunner(IOptionsMonitor<AnsibleOptions> options, ILogger<AnsiblePlaybookRunner> logger) : IAsyncDisposable, IDisposable
 {

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Testing;
@@ -48,11 +49,10 @@ public sealed class When_the_ledger_opens_its_SQLite_file
     public async Task Should_wait_for_locks_and_sync_the_log_at_checkpoints()
     {
         await using var database = await TestDatabase.CreateAsync(LedgerProvider.Sqlite);
-        var options = new DbContextOptionsBuilder<SqlitePressluftDbContext>();
-        LedgerStore.ConfigureSqlite(options, database.Options.ConnectionString);
-        await using var db = new SqlitePressluftDbContext(options.Options);
-        await db.Database.MigrateAsync();
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        await using var services = new ServiceCollection().AddPressluftLedger(database.Options).BuildServiceProvider();
+        await services.MigrateLedgerAsync();
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
 
         await db.Database.OpenConnectionAsync();
         Assert.Multiple(() =>
