@@ -1,6 +1,9 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Pressluft.Messaging.Outbox;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Testing;
 
@@ -61,7 +64,51 @@ public sealed class When_the_ledger_opens_its_SQLite_file
             Assert.That(Pragma(db, "synchronous"), Is.EqualTo(1));
             Assert.That(Pragma(db, "busy_timeout"), Is.EqualTo(30000));
             Assert.That(Pragma(db, "journal_mode"), Is.EqualTo("wal"));
+            // A commit checkpoints only past the backstop; SqliteCheckpointer does it before.
+            Assert.That(Pragma(db, "wal_autocheckpoint"), Is.EqualTo(SqliteCheckpointer.BackstopPages));
         });
+    }
+
+    [Test]
+    public async Task Should_leave_checkpoints_to_the_background_and_have_them_copy_the_log_into_the_file()
+    {
+        await using var database = await TestDatabase.CreateAsync(LedgerProvider.Sqlite);
+        await using var services = new ServiceCollection().AddLogging().AddPressluftLedger(database.Options).BuildServiceProvider();
+        await services.MigrateLedgerAsync();
+        var checkpointer = services.GetServices<IHostedService>().OfType<SqliteCheckpointer>().Single();
+        // The migration's pages first, so that the file alone has the tables.
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
+            db.InboxStates.Add(new InboxState { MessageId = Guid.NewGuid(), ConsumerId = Guid.NewGuid(), Received = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+
+        var file = new SqliteConnectionStringBuilder(database.Options.ConnectionString).DataSource;
+        Assert.That(await InboxRowsInFileAloneAsync(file), Is.Zero, "the commit itself copied its log into the file");
+
+        var (logPages, copiedPages) = await checkpointer.CheckpointAsync(CancellationToken.None);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(logPages, Is.GreaterThan(0));
+            Assert.That(copiedPages, Is.EqualTo(logPages));
+            Assert.That(await InboxRowsInFileAloneAsync(file), Is.EqualTo(1));
+        });
+    }
+
+    // The database file copied without its log: what a checkpoint has put into the file, and nothing else.
+    private static async Task<long> InboxRowsInFileAloneAsync(string file)
+    {
+        var copy = Path.Combine(Path.GetDirectoryName(file)!, $"copy-{Guid.NewGuid():N}.db");
+        File.Copy(file, copy);
+        await using var connection = new SqliteConnection($"Data Source={copy};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM inbox_states;";
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static object? Pragma(DbContext db, string name)
