@@ -70,6 +70,34 @@ public sealed class When_the_ledger_opens_its_SQLite_file
     }
 
     [Test]
+    public async Task Should_set_them_once_on_each_connection_the_pool_keeps_open()
+    {
+        await using var database = await TestDatabase.CreateAsync(LedgerProvider.Sqlite);
+        await using var services = new ServiceCollection().AddPressluftLedger(database.Options).BuildServiceProvider();
+        await services.MigrateLedgerAsync();
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+
+        await db.Database.OpenConnectionAsync();
+        await db.Database.ExecuteSqlRawAsync("PRAGMA busy_timeout = 1;");
+        await db.Database.CloseConnectionAsync();
+        await db.Database.OpenConnectionAsync();
+        var reused = Pragma(db, "busy_timeout");
+        await db.Database.CloseConnectionAsync();
+        SqliteConnection.ClearPool(connection);
+        await db.Database.OpenConnectionAsync();
+        var renewed = Pragma(db, "busy_timeout");
+
+        Assert.Multiple(() =>
+        {
+            // The pool's connection came back as it was left, without the pragmas run again; a new one gets them.
+            Assert.That(reused, Is.EqualTo(1));
+            Assert.That(renewed, Is.EqualTo(30000));
+        });
+    }
+
+    [Test]
     public async Task Should_leave_checkpoints_to_the_background_and_have_them_copy_the_log_into_the_file()
     {
         await using var database = await TestDatabase.CreateAsync(LedgerProvider.Sqlite);
