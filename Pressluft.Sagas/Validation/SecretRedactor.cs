@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -18,10 +20,25 @@ public static partial class SecretRedactor
     {
         ArgumentNullException.ThrowIfNull(text);
         var result = PrivateKeyBlock().Replace(text, "-----BEGIN " + Mask + "PRIVATE KEY (redacted)-----");
-        result = SecretAssignment().Replace(result, m => $"{m.Groups["key"].Value}{m.Groups["sep"].Value}{Mask}");
+        if (MayHoldSecretAssignment(result))
+        {
+            result = SecretAssignment().Replace(result, m => $"{m.Groups["key"].Value}{m.Groups["sep"].Value}{Mask}");
+        }
+
         result = BearerToken().Replace(result, "${scheme} " + Mask);
         return UrlCredentials().Replace(result, "${scheme}" + Mask + "@");
     }
+
+    // SecretAssignment has no literal to search for first (its name may start anywhere before the keyword), so it tries
+    // a match at every position of the text: the largest part of the redactor's cost, which runs on every log event and
+    // output line (2.4 % of the service's CPU in the profile). Every match holds one of these words; text without any of
+    // them is left alone. Only for ASCII text, where they compare case-insensitively exactly as the expression does;
+    // other text (Unicode folds, e.g. the Kelvin sign K as k) always goes through the expression.
+    private static readonly SearchValues<string> SecretWords =
+        SearchValues.Create(["passw", "secret", "token", "key", "credential", "auth", "signature"], StringComparison.OrdinalIgnoreCase);
+
+    private static bool MayHoldSecretAssignment(string text) =>
+        !Ascii.IsValid(text) || text.AsSpan().ContainsAny(SecretWords);
 
     /// <summary><see cref="Redact"/> for values that may be null.</summary>
     public static string? RedactOrNull(string? text) => text is null ? null : Redact(text);

@@ -155,6 +155,10 @@ public sealed class The_output_tail
     [TestCase("fetching https://deploy:s3cret@git.example.test/repo.git", "fetching https://***@git.example.test/repo.git")]
     [TestCase("-----BEGIN OPENSSH PRIVATE KEY-----", "-----BEGIN ***PRIVATE KEY (redacted)-----")]
     [TestCase("TASK [Request the environment URL] ****", "TASK [Request the environment URL] ****")]
+    [TestCase("DB_PassWord=hunter2 next", "DB_PassWord=*** next")]
+    [TestCase("café au lait, db_password=hunter2", "café au lait, db_password=***")]
+    // The Kelvin sign folds to k in the expression's case-insensitive match: non-ASCII text skips the quick word check.
+    [TestCase("api_\u212Aey=abc123", "api_\u212Aey=***")]
     public void Should_redact_secret_like_values(string line, string expected) =>
         Assert.That(OutputTail.Redact(line), Is.EqualTo(expected));
 
