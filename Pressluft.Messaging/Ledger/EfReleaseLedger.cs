@@ -31,31 +31,112 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
     public async Task<IReadOnlyList<string>> FindConflictsAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
+        var known = await RecordedKeysAsync(mutation, cancellationToken);
         var problems = new List<string>();
-        var environment = await FindAsync<EnvironmentRecord>(mutation.EnvironmentId, cancellationToken);
-        if (environment is not null && environment.SiteId != mutation.SiteId)
+        if (known.TryGetValue((KeyKind.Environment, mutation.EnvironmentId), out var environment) && environment.Owner != mutation.SiteId)
         {
-            problems.Add($"environment {mutation.EnvironmentId} belongs to site {environment.SiteId}, not {mutation.SiteId}");
+            problems.Add($"environment {mutation.EnvironmentId} belongs to site {environment.Owner}, not {mutation.SiteId}");
         }
 
         foreach (var (field, release) in new[] { ("release", mutation.Release), ("previousRelease", mutation.PreviousRelease) })
         {
-            if (release is null || await FindAsync<ReleaseRecord>(release.Id, cancellationToken) is not { } known)
+            if (release is null || !known.TryGetValue((KeyKind.Release, release.Id), out var recorded))
             {
                 continue;
             }
 
-            if (known.EnvironmentId != mutation.EnvironmentId)
+            if (recorded.Owner != mutation.EnvironmentId)
             {
-                problems.Add($"{field} {release.Id} belongs to environment {known.EnvironmentId}, not {mutation.EnvironmentId}");
+                problems.Add($"{field} {release.Id} belongs to environment {recorded.Owner}, not {mutation.EnvironmentId}");
             }
-            else if (known.Path != release.Path)
+            else if (recorded.Path != release.Path)
             {
-                problems.Add($"{field} {release.Id} is recorded at {FieldRules.Quote(known.Path)}, not {FieldRules.Quote(release.Path)} (a release never moves)");
+                problems.Add($"{field} {release.Id} is recorded at {FieldRules.Quote(recorded.Path)}, not {FieldRules.Quote(release.Path)} (a release never moves)");
             }
         }
 
         return problems;
+    }
+
+    // The mutation's environment (with its site) and releases (with their environment and path) as recorded, in one
+    // round trip: the intake checks every event with it, on the way to the gate. What this unit of work tracks comes
+    // from the change tracker; what the query does not find is remembered as absent, as FindAsync would.
+    private async Task<Dictionary<(KeyKind Kind, Guid Id), RecordedKey>> RecordedKeysAsync(MutationCompleted mutation, CancellationToken cancellationToken)
+    {
+        var known = new Dictionary<(KeyKind, Guid), RecordedKey>();
+        var environmentId = LookUp<EnvironmentRecord>(mutation.EnvironmentId, KeyKind.Environment, e => new RecordedKey(e.SiteId, ""), known);
+        var releaseId = LookUp<ReleaseRecord>(mutation.Release?.Id, KeyKind.Release, r => new RecordedKey(r.EnvironmentId, r.Path), known);
+        var previousId = LookUp<ReleaseRecord>(mutation.PreviousRelease?.Id, KeyKind.Release, r => new RecordedKey(r.EnvironmentId, r.Path), known);
+        if (environmentId is null && releaseId is null && previousId is null)
+        {
+            return known;
+        }
+
+        var rows = await RecordedKeyQueries.GetValue(db.Model, _ => EF.CompileAsyncQuery(
+            (PressluftDbContext context, Guid environment, Guid release, Guid previous) =>
+                context.Environments.AsNoTracking().Where(e => e.Id == environment)
+                    .Select(e => new RecordedKeyRow { Kind = KeyKind.Environment, Id = e.Id, Owner = e.SiteId, Path = "" })
+                    .Concat(context.Releases.AsNoTracking().Where(r => r.Id == release || r.Id == previous)
+                        .Select(r => new RecordedKeyRow { Kind = KeyKind.Release, Id = r.Id, Owner = r.EnvironmentId, Path = r.Path }))))(
+            db, environmentId ?? Guid.Empty, releaseId ?? Guid.Empty, previousId ?? Guid.Empty).ToListAsync(cancellationToken);
+        foreach (var row in rows)
+        {
+            known[(row.Kind, row.Id)] = new RecordedKey(row.Owner, row.Path);
+        }
+
+        MarkAbsentUnlessFound<EnvironmentRecord>(environmentId, KeyKind.Environment, known);
+        MarkAbsentUnlessFound<ReleaseRecord>(releaseId, KeyKind.Release, known);
+        MarkAbsentUnlessFound<ReleaseRecord>(previousId, KeyKind.Release, known);
+        return known;
+    }
+
+    // The key to query for, or null when there is none or the change tracker or an earlier look already answers it.
+    private Guid? LookUp<T>(Guid? key, KeyKind kind, Func<T, RecordedKey> describe, Dictionary<(KeyKind, Guid), RecordedKey> known)
+        where T : class
+    {
+        if (key is not { } id)
+        {
+            return null;
+        }
+
+        if (db.FindTracked<T>(id) is { } tracked)
+        {
+            known[(kind, id)] = describe(tracked);
+            return null;
+        }
+
+        return _absent.Contains((typeof(T), id)) ? null : id;
+    }
+
+    private void MarkAbsentUnlessFound<T>(Guid? key, KeyKind kind, Dictionary<(KeyKind, Guid), RecordedKey> known)
+    {
+        if (key is { } id && !known.ContainsKey((kind, id)))
+        {
+            _absent.Add((typeof(T), id));
+        }
+    }
+
+    // A compiled query refuses a context of another model (SQLite and PostgreSQL in one test process): one per model.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.EntityFrameworkCore.Metadata.IModel,
+        Func<PressluftDbContext, Guid, Guid, Guid, IAsyncEnumerable<RecordedKeyRow>>> RecordedKeyQueries = new();
+
+    private enum KeyKind
+    {
+        Environment,
+        Release,
+    }
+
+    private readonly record struct RecordedKey(Guid Owner, string Path);
+
+    private sealed class RecordedKeyRow
+    {
+        public KeyKind Kind { get; init; }
+
+        public Guid Id { get; init; }
+
+        public Guid Owner { get; init; }
+
+        public string Path { get; init; } = "";
     }
 
     public async Task<LedgerEnvironment?> FindEnvironmentAsync(Guid environmentId, CancellationToken cancellationToken) =>
