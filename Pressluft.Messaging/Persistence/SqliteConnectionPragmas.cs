@@ -36,6 +36,8 @@ public sealed class SqliteConnectionPragmas : DbConnectionInterceptor
     // opens one for every statement outside a transaction, so only a new one needs the pragmas.
     private static readonly ConditionalWeakTable<sqlite3, object> Configured = new();
 
+    private static readonly object Yes = new();
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
         if (IsConfigured(connection))
@@ -69,7 +71,7 @@ public sealed class SqliteConnectionPragmas : DbConnectionInterceptor
     {
         if (connection is SqliteConnection { Handle: { } handle })
         {
-            Configured.AddOrUpdate(handle, Configured);
+            Configured.AddOrUpdate(handle, Yes);
         }
     }
 }
