@@ -51,10 +51,16 @@ public sealed class SqliteCheckpointer(IServiceScopeFactory scopes, TimeProvider
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // SQLite's calls are synchronous: off the host's start-up path.
-        await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {
+            // A second first: off the host's start-up path (SQLite's calls are synchronous), and on a new ledger normally
+            // after the migration has created its folder (a pass before that only logs a warning).
+            await Task.Delay(Interval, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
             try
             {
                 await CheckpointAsync(stoppingToken);
@@ -68,8 +74,6 @@ public sealed class SqliteCheckpointer(IServiceScopeFactory scopes, TimeProvider
                 // Never a reason to stop the service: commits checkpoint by themselves at the backstop size meanwhile.
                 logger.LogWarning(exception, "Checkpoint of the SQLite ledger failed; retrying");
             }
-
-            await Task.Delay(Interval, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 }
