@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Outbox;
 using Pressluft.Messaging.Persistence;
@@ -64,9 +66,9 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     private async Task<Dictionary<(KeyKind Kind, Guid Id), RecordedKey>> RecordedKeysAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
         var known = new Dictionary<(KeyKind, Guid), RecordedKey>();
-        var environmentId = LookUp<EnvironmentRecord>(mutation.EnvironmentId, KeyKind.Environment, e => new RecordedKey(e.SiteId, ""), known);
-        var releaseId = LookUp<ReleaseRecord>(mutation.Release?.Id, KeyKind.Release, r => new RecordedKey(r.EnvironmentId, r.Path), known);
-        var previousId = LookUp<ReleaseRecord>(mutation.PreviousRelease?.Id, KeyKind.Release, r => new RecordedKey(r.EnvironmentId, r.Path), known);
+        var environmentId = LookUp<EnvironmentRecord>(mutation.EnvironmentId, KeyKind.Environment, known);
+        var releaseId = LookUp<ReleaseRecord>(mutation.Release?.Id, KeyKind.Release, known);
+        var previousId = LookUp<ReleaseRecord>(mutation.PreviousRelease?.Id, KeyKind.Release, known);
         if (environmentId is null && releaseId is null && previousId is null)
         {
             return known;
@@ -75,13 +77,13 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
         var rows = await RecordedKeyQueries.GetValue(db.Model, _ => EF.CompileAsyncQuery(
             (PressluftDbContext context, Guid environment, Guid release, Guid previous) =>
                 context.Environments.AsNoTracking().Where(e => e.Id == environment)
-                    .Select(e => new RecordedKeyRow { Kind = KeyKind.Environment, Id = e.Id, Owner = e.SiteId, Path = "" })
+                    .Select(e => new RecordedKey { Kind = KeyKind.Environment, Id = e.Id, Owner = e.SiteId, Path = "" })
                     .Concat(context.Releases.AsNoTracking().Where(r => r.Id == release || r.Id == previous)
-                        .Select(r => new RecordedKeyRow { Kind = KeyKind.Release, Id = r.Id, Owner = r.EnvironmentId, Path = r.Path }))))(
+                        .Select(r => new RecordedKey { Kind = KeyKind.Release, Id = r.Id, Owner = r.EnvironmentId, Path = r.Path }))))(
             db, environmentId ?? Guid.Empty, releaseId ?? Guid.Empty, previousId ?? Guid.Empty).ToListAsync(cancellationToken);
         foreach (var row in rows)
         {
-            known[(row.Kind, row.Id)] = new RecordedKey(row.Owner, row.Path);
+            known[(row.Kind, row.Id)] = row;
         }
 
         MarkAbsentUnlessFound<EnvironmentRecord>(environmentId, KeyKind.Environment, known);
@@ -91,7 +93,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     }
 
     // The key to query for, or null when there is none or the change tracker or an earlier look already answers it.
-    private Guid? LookUp<T>(Guid? key, KeyKind kind, Func<T, RecordedKey> describe, Dictionary<(KeyKind, Guid), RecordedKey> known)
+    private Guid? LookUp<T>(Guid? key, KeyKind kind, Dictionary<(KeyKind, Guid), RecordedKey> known)
         where T : class
     {
         if (key is not { } id)
@@ -99,9 +101,15 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
             return null;
         }
 
-        if (db.FindTracked<T>(id) is { } tracked)
+        var tracked = db.FindTracked<T>(id) switch
         {
-            known[(kind, id)] = describe(tracked);
+            EnvironmentRecord e => new RecordedKey { Kind = kind, Id = id, Owner = e.SiteId, Path = "" },
+            ReleaseRecord r => new RecordedKey { Kind = kind, Id = id, Owner = r.EnvironmentId, Path = r.Path },
+            _ => null,
+        };
+        if (tracked is not null)
+        {
+            known[(kind, id)] = tracked;
             return null;
         }
 
@@ -117,8 +125,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     }
 
     // A compiled query refuses a context of another model (SQLite and PostgreSQL in one test process): one per model.
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.EntityFrameworkCore.Metadata.IModel,
-        Func<PressluftDbContext, Guid, Guid, Guid, IAsyncEnumerable<RecordedKeyRow>>> RecordedKeyQueries = new();
+    private static readonly ConditionalWeakTable<IModel, Func<PressluftDbContext, Guid, Guid, Guid, IAsyncEnumerable<RecordedKey>>> RecordedKeyQueries = new();
 
     private enum KeyKind
     {
@@ -126,9 +133,9 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
         Release,
     }
 
-    private readonly record struct RecordedKey(Guid Owner, string Path);
-
-    private sealed class RecordedKeyRow
+    // An environment with its site, or a release with its environment and path (member-initialised: EF projects the two
+    // sides of the union into it).
+    private sealed class RecordedKey
     {
         public KeyKind Kind { get; init; }
 

@@ -52,8 +52,7 @@ public sealed class When_the_ledger_opens_its_SQLite_file
     public async Task Should_wait_for_locks_and_sync_the_log_at_checkpoints()
     {
         await using var database = await TestDatabase.CreateAsync(LedgerProvider.Sqlite);
-        await using var services = new ServiceCollection().AddPressluftLedger(database.Options).BuildServiceProvider();
-        await services.MigrateLedgerAsync();
+        await using var services = await MigratedLedgerAsync(database);
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
 
@@ -73,8 +72,7 @@ public sealed class When_the_ledger_opens_its_SQLite_file
     public async Task Should_set_them_once_on_each_connection_the_pool_keeps_open()
     {
         await using var database = await TestDatabase.CreateAsync(LedgerProvider.Sqlite);
-        await using var services = new ServiceCollection().AddPressluftLedger(database.Options).BuildServiceProvider();
-        await services.MigrateLedgerAsync();
+        await using var services = await MigratedLedgerAsync(database);
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
         var connection = (SqliteConnection)db.Database.GetDbConnection();
@@ -101,8 +99,7 @@ public sealed class When_the_ledger_opens_its_SQLite_file
     public async Task Should_leave_checkpoints_to_the_background_and_have_them_copy_the_log_into_the_file()
     {
         await using var database = await TestDatabase.CreateAsync(LedgerProvider.Sqlite);
-        await using var services = new ServiceCollection().AddLogging().AddPressluftLedger(database.Options).BuildServiceProvider();
-        await services.MigrateLedgerAsync();
+        await using var services = await MigratedLedgerAsync(database);
         var checkpointer = services.GetServices<IHostedService>().OfType<SqliteCheckpointer>().Single();
         // The migration's pages first, so that the file alone has the tables.
         await checkpointer.CheckpointAsync(CancellationToken.None);
@@ -126,6 +123,13 @@ public sealed class When_the_ledger_opens_its_SQLite_file
             Assert.That(copiedPages, Is.EqualTo(logPages));
             Assert.That(rowsInFile, Is.EqualTo(1));
         });
+    }
+
+    private static async Task<ServiceProvider> MigratedLedgerAsync(TestDatabase database)
+    {
+        var services = new ServiceCollection().AddLogging().AddPressluftLedger(database.Options).BuildServiceProvider();
+        await services.MigrateLedgerAsync();
+        return services;
     }
 
     // The database file copied without its log: what a checkpoint has put into the file, and nothing else.
