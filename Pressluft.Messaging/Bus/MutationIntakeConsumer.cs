@@ -22,10 +22,11 @@ public sealed class MutationIntakeConsumer(IReleaseLedger ledger) : IConsumer<Mu
 
     public async Task Consume(ConsumeContext<MutationCompleted> context)
     {
-        var conflicts = await ledger.FindConflictsAsync(context.Message, context.CancellationToken);
-        if (conflicts.Count > 0)
+        // A duplicate of a gated mutation goes on: the saga ignores it (it is not refused, as its first delivery was not).
+        var check = await ledger.CheckMutationAsync(context.Message, context.CancellationToken);
+        if (check.Conflicts.Count > 0)
         {
-            throw new RejectedMessageException(nameof(MutationCompleted), conflicts);
+            throw new RejectedMessageException(nameof(MutationCompleted), check.Conflicts);
         }
 
         var endpoint = await context.GetSendEndpoint(SagaQueue);

@@ -28,10 +28,11 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     // continued in the same scope, and no ledger row is ever inserted by raw SQL or removed.
     private readonly HashSet<(Type Type, Guid Key)> _absent = [];
 
-    public async Task<bool> GateExistsAsync(Guid mutationJobId, CancellationToken cancellationToken) =>
-        await FindAsync<GateRecord>(mutationJobId, cancellationToken) is not null;
+    // What CheckMutationAsync found recorded (untracked: who owns each row, and a release's path), for the rest of this
+    // unit of work: recording the mutation asks again, and none of it ever changes once recorded.
+    private readonly Dictionary<(KeyKind Kind, Guid Id), RecordedKey> _recorded = [];
 
-    public async Task<IReadOnlyList<string>> FindConflictsAsync(MutationCompleted mutation, CancellationToken cancellationToken)
+    public async Task<MutationCheck> CheckMutationAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
         var known = await RecordedKeysAsync(mutation, cancellationToken);
         var problems = new List<string>();
@@ -57,35 +58,46 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
             }
         }
 
-        return problems;
+        return new MutationCheck(known.ContainsKey((KeyKind.Gate, mutation.MutationJobId)), problems);
     }
 
-    // The mutation's environment (with its site) and releases (with their environment and path) as recorded, in one
-    // round trip: the intake checks every event with it, on the way to the gate. What this unit of work tracks comes
-    // from the change tracker; what the query does not find is remembered as absent, as FindAsync would.
+    // The mutation's gate (with its environment), site, environment (with its site) and releases (with their environment
+    // and path) as recorded, in one round trip: the intake checks every event with it, on the way to the gate, and the
+    // saga asks nothing of these rows again before it records the mutation. What this unit of work tracks comes from the
+    // change tracker; what the query does not find is remembered as absent, as FindAsync would.
     private async Task<Dictionary<(KeyKind Kind, Guid Id), RecordedKey>> RecordedKeysAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
         var known = new Dictionary<(KeyKind, Guid), RecordedKey>();
+        var gateId = LookUp<GateRecord>(mutation.MutationJobId, KeyKind.Gate, known);
+        var siteId = LookUp<SiteRecord>(mutation.SiteId, KeyKind.Site, known);
         var environmentId = LookUp<EnvironmentRecord>(mutation.EnvironmentId, KeyKind.Environment, known);
         var releaseId = LookUp<ReleaseRecord>(mutation.Release?.Id, KeyKind.Release, known);
         var previousId = LookUp<ReleaseRecord>(mutation.PreviousRelease?.Id, KeyKind.Release, known);
-        if (environmentId is null && releaseId is null && previousId is null)
+        if (gateId is null && siteId is null && environmentId is null && releaseId is null && previousId is null)
         {
             return known;
         }
 
         var rows = await RecordedKeyQueries.GetValue(db.Model, _ => EF.CompileAsyncQuery(
-            (PressluftDbContext context, Guid environment, Guid release, Guid previous) =>
-                context.Environments.AsNoTracking().Where(e => e.Id == environment)
-                    .Select(e => new RecordedKey { Kind = KeyKind.Environment, Id = e.Id, Owner = e.SiteId, Path = "" })
+            (PressluftDbContext context, Guid gate, Guid site, Guid environment, Guid release, Guid previous) =>
+                context.Gates.AsNoTracking().Where(g => g.MutationJobId == gate)
+                    .Select(g => new RecordedKey { Kind = KeyKind.Gate, Id = g.MutationJobId, Owner = g.EnvironmentId, Path = "" })
+                    .Concat(context.Sites.AsNoTracking().Where(s => s.Id == site)
+                        .Select(s => new RecordedKey { Kind = KeyKind.Site, Id = s.Id, Owner = s.Id, Path = "" }))
+                    .Concat(context.Environments.AsNoTracking().Where(e => e.Id == environment)
+                        .Select(e => new RecordedKey { Kind = KeyKind.Environment, Id = e.Id, Owner = e.SiteId, Path = "" }))
                     .Concat(context.Releases.AsNoTracking().Where(r => r.Id == release || r.Id == previous)
                         .Select(r => new RecordedKey { Kind = KeyKind.Release, Id = r.Id, Owner = r.EnvironmentId, Path = r.Path }))))(
-            db, environmentId ?? Guid.Empty, releaseId ?? Guid.Empty, previousId ?? Guid.Empty).ToListAsync(cancellationToken);
+            db, gateId ?? Guid.Empty, siteId ?? Guid.Empty, environmentId ?? Guid.Empty, releaseId ?? Guid.Empty, previousId ?? Guid.Empty)
+            .ToListAsync(cancellationToken);
         foreach (var row in rows)
         {
             known[(row.Kind, row.Id)] = row;
+            _recorded[(row.Kind, row.Id)] = row;
         }
 
+        MarkAbsentUnlessFound<GateRecord>(gateId, KeyKind.Gate, known);
+        MarkAbsentUnlessFound<SiteRecord>(siteId, KeyKind.Site, known);
         MarkAbsentUnlessFound<EnvironmentRecord>(environmentId, KeyKind.Environment, known);
         MarkAbsentUnlessFound<ReleaseRecord>(releaseId, KeyKind.Release, known);
         MarkAbsentUnlessFound<ReleaseRecord>(previousId, KeyKind.Release, known);
@@ -103,9 +115,11 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
         var tracked = db.FindTracked<T>(id) switch
         {
+            GateRecord g => new RecordedKey { Kind = kind, Id = id, Owner = g.EnvironmentId, Path = "" },
+            SiteRecord => new RecordedKey { Kind = kind, Id = id, Owner = id, Path = "" },
             EnvironmentRecord e => new RecordedKey { Kind = kind, Id = id, Owner = e.SiteId, Path = "" },
             ReleaseRecord r => new RecordedKey { Kind = kind, Id = id, Owner = r.EnvironmentId, Path = r.Path },
-            _ => null,
+            _ => _recorded.GetValueOrDefault((kind, id)),
         };
         if (tracked is not null)
         {
@@ -125,16 +139,18 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     }
 
     // A compiled query refuses a context of another model (SQLite and PostgreSQL in one test process): one per model.
-    private static readonly ConditionalWeakTable<IModel, Func<PressluftDbContext, Guid, Guid, Guid, IAsyncEnumerable<RecordedKey>>> RecordedKeyQueries = new();
+    private static readonly ConditionalWeakTable<IModel, Func<PressluftDbContext, Guid, Guid, Guid, Guid, Guid, IAsyncEnumerable<RecordedKey>>> RecordedKeyQueries = new();
 
     private enum KeyKind
     {
+        Gate,
+        Site,
         Environment,
         Release,
     }
 
-    // An environment with its site, or a release with its environment and path (member-initialised: EF projects the two
-    // sides of the union into it).
+    // A gate with its environment, a site (its own owner), an environment with its site, or a release with its
+    // environment and path (member-initialised: EF projects every side of the union into it).
     private sealed class RecordedKey
     {
         public KeyKind Kind { get; init; }
@@ -169,17 +185,18 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     private async Task<(EnvironmentRecord Environment, Guid? PreviousCurrent)> RecordLiveReleaseAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
-        var site = await FindAsync<SiteRecord>(mutation.SiteId, cancellationToken);
-        if (site is null)
-        {
-            var slug = mutation.SiteSlug ?? mutation.SiteId.ToString();
-            site = new SiteRecord { Id = mutation.SiteId, Slug = slug, Name = slug, Status = EnvironmentStatuses.Active, UpdatedAt = now };
-            db.Sites.Add(site);
-        }
-
         var environment = await FindAsync<EnvironmentRecord>(mutation.EnvironmentId, cancellationToken);
         if (environment is null)
         {
+            // The site is read only for a new environment (a recorded environment's site is recorded with it).
+            var site = await FindAsync<SiteRecord>(mutation.SiteId, cancellationToken);
+            if (site is null)
+            {
+                var slug = mutation.SiteSlug ?? mutation.SiteId.ToString();
+                site = new SiteRecord { Id = mutation.SiteId, Slug = slug, Name = slug, Status = EnvironmentStatuses.Active, UpdatedAt = now };
+                db.Sites.Add(site);
+            }
+
             environment = new EnvironmentRecord
             {
                 Id = mutation.EnvironmentId,
@@ -442,8 +459,10 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
     private async Task EnsureReleaseAsync(Guid environmentId, ReleaseRef release, DateTime createdAt, CancellationToken cancellationToken)
     {
-        var existing = await FindAsync<ReleaseRecord>(release.Id, cancellationToken);
-        if (existing is null)
+        // Whose it is is all this needs of a recorded release: the check may have read that already.
+        var owner = db.FindTracked<ReleaseRecord>(release.Id)?.EnvironmentId ?? _recorded.GetValueOrDefault((KeyKind.Release, release.Id))?.Owner
+            ?? (await FindAsync<ReleaseRecord>(release.Id, cancellationToken))?.EnvironmentId;
+        if (owner is null)
         {
             db.Releases.Add(new ReleaseRecord
             {
@@ -455,9 +474,9 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
                 CreatedAt = createdAt,
             });
         }
-        else if (existing.EnvironmentId != environmentId)
+        else if (owner != environmentId)
         {
-            throw new InvalidOperationException($"Release {release.Id} belongs to environment {existing.EnvironmentId}, not {environmentId}.");
+            throw new InvalidOperationException($"Release {release.Id} belongs to environment {owner}, not {environmentId}.");
         }
     }
 

@@ -72,8 +72,8 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
         if (_participants.Any(p => p.HasWork))
         {
             // Written first, then finished under the participants' locks, then committed: still one transaction. Without
-            // EF's savepoint around each SaveChanges (two more statements each): a failure anywhere fails the whole
-            // transaction, and the message is retried from the start.
+            // EF's savepoint around the SaveChanges (two more statements): a failure anywhere fails the whole transaction,
+            // and the message is retried from the start.
             var savepoints = _db.Database.AutoSavepointsEnabled;
             _db.Database.AutoSavepointsEnabled = false;
             try
@@ -85,7 +85,7 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
                     await participant.BeforeCommitAsync(CancellationToken);
                 }
 
-                await _db.SaveChangesAsync(CancellationToken);
+                // Participants write with statements of their own (ICommitParticipant): nothing is left to save.
                 await transaction.CommitAsync(CancellationToken);
             }
             finally

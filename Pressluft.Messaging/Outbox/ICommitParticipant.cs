@@ -10,5 +10,9 @@ public interface ICommitParticipant
     /// <summary>Whether this unit of work gave it anything to do (most do not, and then commit in one step).</summary>
     bool HasWork { get; }
 
+    /// <summary>
+    /// Finishes its work with statements of its own, inside the transaction. What it stages on the change tracker here is
+    /// not saved: the staged changes were written before it runs, and the commit follows.
+    /// </summary>
     Task BeforeCommitAsync(CancellationToken cancellationToken);
 }

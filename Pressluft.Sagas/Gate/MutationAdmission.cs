@@ -20,7 +20,8 @@ public sealed class MutationAdmission(IReleaseLedger ledger, GuardedConfig confi
         var saga = context.Saga;
         var mutation = context.Message;
         var ct = context.CancellationToken;
-        if (await ledger.GateExistsAsync(mutation.MutationJobId, ct))
+        var check = await ledger.CheckMutationAsync(mutation, ct);
+        if (check.AlreadyGated)
         {
             logger.LogInformation("Mutation {MutationJobId} of environment {EnvironmentId} was already gated; duplicate ignored",
                 mutation.MutationJobId, mutation.EnvironmentId);
@@ -28,10 +29,9 @@ public sealed class MutationAdmission(IReleaseLedger ledger, GuardedConfig confi
             return false;
         }
 
-        var conflicts = await ledger.FindConflictsAsync(mutation, ct);
-        if (conflicts.Count > 0)
+        if (check.Conflicts.Count > 0)
         {
-            await RejectAsync(context, conflicts);
+            await RejectAsync(context, check.Conflicts);
             return false;
         }
 

@@ -10,14 +10,12 @@ namespace Pressluft.Sagas.Ledger;
 /// </summary>
 public interface IReleaseLedger
 {
-    /// <summary>Whether a gate for this mutation job was already started (duplicate detection).</summary>
-    Task<bool> GateExistsAsync(Guid mutationJobId, CancellationToken cancellationToken);
-
     /// <summary>
-    /// What in <paramref name="mutation"/> contradicts the ledger, one sentence each: an environment recorded under
-    /// another site, a release recorded under another environment or with another path. Empty when it fits.
+    /// What the ledger says about <paramref name="mutation"/> before a gate opens for it: whether a gate for its job was
+    /// started already (a duplicate), and what in it contradicts the ledger. Also remembers, for this unit of work, what
+    /// recording it will need to know (whether its site, environment and releases are recorded, and where).
     /// </summary>
-    Task<IReadOnlyList<string>> FindConflictsAsync(MutationCompleted mutation, CancellationToken cancellationToken);
+    Task<MutationCheck> CheckMutationAsync(MutationCompleted mutation, CancellationToken cancellationToken);
 
     /// <summary>The environment's status and current release, when the ledger knows it.</summary>
     Task<LedgerEnvironment?> FindEnvironmentAsync(Guid environmentId, CancellationToken cancellationToken);
@@ -71,6 +69,14 @@ public sealed record LedgerRelease(Guid Id, Guid EnvironmentId, string Path, str
 
 /// <summary>An environment as the ledger knows it.</summary>
 public sealed record LedgerEnvironment(Guid Id, Guid SiteId, string Status, Guid? CurrentReleaseId);
+
+/// <summary>The ledger's answer to a mutation before its gate opens (<see cref="IReleaseLedger.CheckMutationAsync"/>).</summary>
+/// <param name="AlreadyGated">Whether a gate for the mutation's job was started already: a duplicate.</param>
+/// <param name="Conflicts">
+/// One sentence per contradiction: an environment recorded under another site, a release recorded under another
+/// environment or with another path; empty when the mutation fits.
+/// </param>
+public sealed record MutationCheck(bool AlreadyGated, IReadOnlyList<string> Conflicts);
 
 /// <summary>What recording a mutation found and changed.</summary>
 /// <param name="PreviousCurrentReleaseId">The environment's current release before the mutation, if any.</param>
