@@ -34,7 +34,8 @@ public sealed class ReleaseLifecycleSagaDefinition : SagaDefinition<ReleaseLifec
         // to the public exchange.
         endpointConfigurator.ConfigureMessageTopology<MutationCompleted>(false);
         endpointConfigurator.UseConsumeFilter(typeof(EnvironmentPartitionFilter<>), context);
-        endpointConfigurator.UseEntityFrameworkInboxOutbox(context);
+        // Everything the saga does is in its unit of work: a first delivery runs without reading its inbox row first.
+        endpointConfigurator.UseEntityFrameworkInboxOutbox(context, onlyUnitOfWork: true);
         endpointConfigurator.UseConsumeFilter(typeof(MessageValidationFilter<>), context);
     }
 }

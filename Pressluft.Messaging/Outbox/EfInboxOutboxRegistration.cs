@@ -32,8 +32,23 @@ public static class EfInboxOutboxRegistration
     /// Puts every consumer and saga message type of the endpoint through the EF inbox/outbox (as core's
     /// <c>UseInMemoryInboxOutbox</c> does for its in-memory store). Configure retry before this.
     /// </summary>
-    public static void UseEntityFrameworkInboxOutbox(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
+    /// <param name="endpoint">The endpoint.</param>
+    /// <param name="context">The registration context.</param>
+    /// <param name="onlyUnitOfWork">
+    /// Whether the endpoint's consumers change nothing but the unit of work (the saga: its rows, the ledger's and its
+    /// outgoing messages). Then a message's first delivery runs without reading its inbox row first: a duplicate (a
+    /// publisher's outbox sending again after a crash) fails at the commit on the inbox's key, having changed nothing,
+    /// and its retry reads the row and finds the message consumed (only its logs and counters show the run that was
+    /// rolled back). Never for a consumer that acts outside the transaction (a playbook run): there a duplicate would
+    /// act twice.
+    /// </param>
+    public static void UseEntityFrameworkInboxOutbox(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context, bool onlyUnitOfWork = false)
     {
+        if (onlyUnitOfWork)
+        {
+            endpoint.UseFilter(new OnlyUnitOfWorkFilter());
+        }
+
         var observer = new OutboxConsumePipeSpecificationObserver<PressluftDbContext>(endpoint, context)
         {
             // Deliver everything one message sent in a single pass; the limit only bounds a pathological fan-out.
@@ -41,5 +56,30 @@ public static class EfInboxOutboxRegistration
         };
         endpoint.ConnectConsumerConfigurationObserver(observer);
         endpoint.ConnectSagaConfigurationObserver(observer);
+    }
+
+    /// <summary>Marks the endpoint's messages as consumed only within the unit of work (see <see cref="OnlyUnitOfWork"/>).</summary>
+    private sealed class OnlyUnitOfWorkFilter : IFilter<ConsumeContext>
+    {
+        public Task Send(ConsumeContext context, IPipe<ConsumeContext> next)
+        {
+            context.GetOrAddPayload(() => OnlyUnitOfWork.Instance);
+            return next.Send(context);
+        }
+
+        public void Probe(ProbeContext context) => context.CreateFilterScope("onlyUnitOfWork");
+    }
+}
+
+/// <summary>
+/// On a consume context: the endpoint's consumers change nothing but the unit of work, so a first delivery need not read
+/// its inbox row before it runs (<see cref="EfInboxOutboxRegistration.UseEntityFrameworkInboxOutbox"/>).
+/// </summary>
+public sealed class OnlyUnitOfWork
+{
+    public static readonly OnlyUnitOfWork Instance = new();
+
+    private OnlyUnitOfWork()
+    {
     }
 }

@@ -19,7 +19,7 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvid
         where T : class
     {
         var messageId = InboxMessageId(context);
-        var inbox = await KeyLookup.InboxRowAsync(db, messageId, options.ConsumerId, context.CancellationToken)
+        var inbox = (ReadInboxFirst(context) ? await KeyLookup.InboxRowAsync(db, messageId, options.ConsumerId, context.CancellationToken) : null)
             ?? new InboxState { MessageId = messageId, ConsumerId = options.ConsumerId, Received = DateTime.UtcNow };
 
         var outboxContext = new EfOutboxConsumeContext<T>(context, options, provider, db, inbox, provider.GetServices<ICommitParticipant>().ToList());
@@ -47,6 +47,12 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvid
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("efOutboxContextFactory");
+
+    // Whether the inbox row must be read before the message runs. Not on an endpoint whose consumers change only the unit
+    // of work, the first time the transport delivers the message: nearly every message is new, and the commit's insert of
+    // the inbox row catches one that is not (then a retry, which reads it).
+    private static bool ReadInboxFirst(ConsumeContext context) =>
+        !context.TryGetPayload<OnlyUnitOfWork>(out _) || context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0;
 
     /// <summary>
     /// The id a message is de-duplicated by: its original message id. A publisher that is not MassTransit may send none;

@@ -1,6 +1,8 @@
+using System.Data.Common;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Outbox;
@@ -137,6 +139,68 @@ public sealed class When_the_same_message_is_delivered_twice(LedgerProvider ledg
             Assert.That(inbox, Has.Count.EqualTo(1));
             Assert.That(inbox[0].Delivered, Is.Not.Null);
         });
+    }
+}
+
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_consumed_message_is_sent_again(LedgerProvider ledger)
+{
+    /// <summary>
+    /// A publisher's outbox sends a message again after a crash: a new delivery, not a redelivery. The saga's endpoint
+    /// runs a first delivery without reading its inbox row, so the copy runs too; its commit fails on the inbox's key,
+    /// and the retry reads the row and finds the message consumed.
+    /// </summary>
+    [Test]
+    public async Task Should_keep_the_copy_from_a_second_transition_though_it_read_no_inbox_row_first()
+    {
+        var messageId = NewId.NextGuid();
+        var inboxReads = new InboxReads(messageId);
+        await using var host = await GateTestHost.StartAsync(ledger, database: (_, o) => o.AddInterceptors(inboxReads));
+        var site = new SiteFixture();
+        var (_, check) = await host.AwaitingCheckAsync(site);
+        var version = await SagaVersionAsync(host);
+        var answer = Answers.Failed(check);
+
+        await host.Harness.Bus.Publish(answer, c => c.MessageId = messageId);
+        await host.SingleRollbackRequestAsync();
+        await host.ReceivedAsync(messageId, times: 1);
+        var readsForTheFirst = inboxReads.Count;
+
+        await host.Harness.Bus.Publish(answer, c => c.MessageId = messageId);
+        await host.ReceivedAsync(messageId, times: 2);
+
+        var inbox = await host.QueryAsync(db => db.InboxStates.AsNoTracking().Where(i => i.MessageId == messageId).ToListAsync());
+        Assert.Multiple(async () =>
+        {
+            Assert.That(readsForTheFirst, Is.Zero, "the first delivery read an inbox row");
+            Assert.That(inboxReads.Count, Is.Positive, "the copy's retry did not read the inbox row");
+            Assert.That(await SagaVersionAsync(host), Is.EqualTo(version + 1), "the copy reached the saga's state");
+            Assert.That(host.Runner.RollbackRequests, Has.Count.EqualTo(1), "the copy's rollback request was sent");
+            Assert.That((await host.JobsAsync(site.EnvironmentId)).Count(j => j.JobType == JobTypes.ReleaseRollback), Is.EqualTo(1));
+            Assert.That(inbox, Has.Count.EqualTo(1));
+            Assert.That(inbox[0].Delivered, Is.Not.Null);
+        });
+    }
+
+    /// <summary>Counts reads of one message's inbox row.</summary>
+    private sealed class InboxReads(Guid messageId) : DbCommandInterceptor
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            if (command.CommandText.Contains("inbox_states", StringComparison.Ordinal)
+                && command.CommandText.TrimStart().StartsWith("SELECT", StringComparison.Ordinal)
+                && command.Parameters.Cast<DbParameter>().Any(p => p.Value is Guid id && id == messageId))
+            {
+                Interlocked.Increment(ref _count);
+            }
+
+            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+        }
     }
 }
 
