@@ -19,7 +19,8 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvid
         where T : class
     {
         var messageId = InboxMessageId(context);
-        var inbox = (ReadInboxFirst(context) ? await KeyLookup.InboxRowAsync(db, messageId, options.ConsumerId, context.CancellationToken) : null)
+        var readFirst = ReadInboxFirst(context);
+        var inbox = (readFirst ? await KeyLookup.InboxRowAsync(db, messageId, options.ConsumerId, context.CancellationToken) : null)
             ?? new InboxState { MessageId = messageId, ConsumerId = options.ConsumerId, Received = DateTime.UtcNow };
 
         var outboxContext = new EfOutboxConsumeContext<T>(context, options, provider, db, inbox, provider.GetServices<ICommitParticipant>().ToList());
@@ -42,7 +43,27 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvid
                 // Best effort: without it a redelivery sends the delivered messages again, and receivers de-duplicate them.
             }
 
+            // A copy of a consumed message that ran without reading its inbox row failed (on the inbox's key, or on
+            // anything else, a rejection included): its retry reads the row and finishes it as a copy.
+            if (!readFirst && await ConsumedAlreadyAsync(messageId, options.ConsumerId) is true)
+            {
+                throw new CopyOfConsumedMessageException(messageId);
+            }
+
             throw;
+        }
+    }
+
+    // Whether the inbox holds the message as consumed; null when that cannot be read now.
+    private async Task<bool?> ConsumedAlreadyAsync(Guid messageId, Guid consumerId)
+    {
+        try
+        {
+            return await KeyLookup.InboxRowAsync(db, messageId, consumerId, CancellationToken.None) is { Consumed: not null };
+        }
+        catch (Exception exception) when (exception is System.Data.Common.DbException or InvalidOperationException)
+        {
+            return null;
         }
     }
 
@@ -52,7 +73,8 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvid
     // of work, the first time the transport delivers the message: nearly every message is new, and the commit's insert of
     // the inbox row catches one that is not (then a retry, which reads it).
     private static bool ReadInboxFirst(ConsumeContext context) =>
-        !context.TryGetPayload<OnlyUnitOfWork>(out _) || context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0;
+        !context.TryGetPayload<OnlyUnitOfWork>(out _) || context.ReceiveContext.Redelivered || context.GetRedeliveryCount() > 0
+        || context.GetRetryAttempt() > 0;
 
     /// <summary>
     /// The id a message is de-duplicated by: its original message id. A publisher that is not MassTransit may send none;
@@ -64,3 +86,10 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvid
         return context.GetOriginalMessageId() ?? new Guid(SHA256.HashData(context.ReceiveContext.Body.GetBytes()).AsSpan(0, 16));
     }
 }
+
+/// <summary>
+/// A copy of a message the endpoint has consumed already failed on a first delivery that did not read its inbox row; the
+/// endpoint's retry reads the row and finishes the copy (only undelivered messages are sent, nothing runs again).
+/// </summary>
+public sealed class CopyOfConsumedMessageException(Guid messageId)
+    : Exception($"Message {messageId} was consumed already; its copy is retried to finish from its inbox row");

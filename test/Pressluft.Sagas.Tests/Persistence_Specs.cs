@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Contracts;
+using Pressluft.Messaging.Bus;
 using Pressluft.Messaging.Outbox;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Messages;
@@ -179,6 +180,37 @@ public sealed class When_a_consumed_message_is_sent_again(LedgerProvider ledger)
             Assert.That((await host.JobsAsync(site.EnvironmentId)).Count(j => j.JobType == JobTypes.ReleaseRollback), Is.EqualTo(1));
             Assert.That(inbox, Has.Count.EqualTo(1));
             Assert.That(inbox[0].Delivered, Is.Not.Null);
+        });
+    }
+
+    /// <summary>
+    /// A copy under a consumed message's id with a body the saga would refuse: as before (when the inbox row was read
+    /// first), it is a copy of a consumed message, not a new message to refuse into <c>_error</c>.
+    /// </summary>
+    [Test]
+    public async Task Should_finish_a_copy_the_saga_would_refuse_as_a_copy()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var release = site.NewRelease("r1");
+        host.Runner.Script(release.Id, CheckAnswer.Pass);
+        var mutation = site.Mutation(release);
+        var messageId = NewId.NextGuid();
+        var saga = await host.Harness.Bus.GetSendEndpoint(MutationIntakeConsumer.SagaQueue);
+        await saga.Send(mutation, c => c.MessageId = messageId);
+        await host.WaitForGateAsync(mutation.MutationJobId);
+        await host.ReceivedAsync(messageId, times: 1);
+        var version = await SagaVersionAsync(host);
+
+        await saga.Send(mutation with { EnvironmentSlug = "{{ lookup('pipe', 'id') }}" }, c => c.MessageId = messageId);
+        await host.ReceivedAsync(messageId, times: 2);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await SagaVersionAsync(host), Is.EqualTo(version), "the copy reached the saga's state");
+            Assert.That(await host.Harness.Published.Any<Fault<MutationCompleted>>(), Is.False, "the copy was refused as a new message");
+            Assert.That((await host.EnvironmentAsync(site.EnvironmentId)).Slug, Is.EqualTo(mutation.EnvironmentSlug ?? mutation.EnvironmentType));
+            Assert.That(host.Runner.CheckRequests, Has.Count.EqualTo(1));
         });
     }
 
