@@ -44,8 +44,8 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvid
             }
 
             // A copy of a consumed message that ran without reading its inbox row failed (on the inbox's key, or on
-            // anything else, a rejection included): its retry reads the row and finishes it as a copy.
-            if (!readFirst && await ConsumedAlreadyAsync(messageId, options.ConsumerId) is true)
+            // anything else, a rejection included): its retry reads the row and finishes it as a copy. Not while stopping.
+            if (!readFirst && !context.CancellationToken.IsCancellationRequested && await ConsumedAlreadyAsync(messageId, options.ConsumerId) is true)
             {
                 throw new CopyOfConsumedMessageException(messageId);
             }
