@@ -34,16 +34,16 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
     public async Task<MutationCheck> CheckMutationAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
-        var known = await RecordedKeysAsync(mutation, cancellationToken);
+        await ReadRecordedKeysAsync(mutation, cancellationToken);
         var problems = new List<string>();
-        if (known.TryGetValue((KeyKind.Environment, mutation.EnvironmentId), out var environment) && environment.Owner != mutation.SiteId)
+        if (Recorded<EnvironmentRecord>(KeyKind.Environment, mutation.EnvironmentId) is { } environment && environment.Owner != mutation.SiteId)
         {
             problems.Add($"environment {mutation.EnvironmentId} belongs to site {environment.Owner}, not {mutation.SiteId}");
         }
 
         foreach (var (field, release) in new[] { ("release", mutation.Release), ("previousRelease", mutation.PreviousRelease) })
         {
-            if (release is null || !known.TryGetValue((KeyKind.Release, release.Id), out var recorded))
+            if (release is null || Recorded<ReleaseRecord>(KeyKind.Release, release.Id) is not { } recorded)
             {
                 continue;
             }
@@ -58,24 +58,23 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
             }
         }
 
-        return new MutationCheck(known.ContainsKey((KeyKind.Gate, mutation.MutationJobId)), problems);
+        return new MutationCheck(Recorded<GateRecord>(KeyKind.Gate, mutation.MutationJobId) is not null, problems);
     }
 
     // The mutation's gate (with its environment), site, environment (with its site) and releases (with their environment
     // and path) as recorded, in one round trip: the intake checks every event with it, on the way to the gate, and the
-    // saga asks nothing of these rows again before it records the mutation. What this unit of work tracks comes from the
-    // change tracker; what the query does not find is remembered as absent, as FindAsync would.
-    private async Task<Dictionary<(KeyKind Kind, Guid Id), RecordedKey>> RecordedKeysAsync(MutationCompleted mutation, CancellationToken cancellationToken)
+    // saga asks nothing of these rows again before it records the mutation. Only what the change tracker, an earlier read
+    // or an earlier miss does not answer is read; what the query does not find is remembered as absent, as FindAsync would.
+    private async Task ReadRecordedKeysAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
-        var known = new Dictionary<(KeyKind, Guid), RecordedKey>();
-        var gateId = LookUp<GateRecord>(mutation.MutationJobId, KeyKind.Gate, known);
-        var siteId = LookUp<SiteRecord>(mutation.SiteId, KeyKind.Site, known);
-        var environmentId = LookUp<EnvironmentRecord>(mutation.EnvironmentId, KeyKind.Environment, known);
-        var releaseId = LookUp<ReleaseRecord>(mutation.Release?.Id, KeyKind.Release, known);
-        var previousId = LookUp<ReleaseRecord>(mutation.PreviousRelease?.Id, KeyKind.Release, known);
+        var gateId = Unknown<GateRecord>(KeyKind.Gate, mutation.MutationJobId);
+        var siteId = Unknown<SiteRecord>(KeyKind.Site, mutation.SiteId);
+        var environmentId = Unknown<EnvironmentRecord>(KeyKind.Environment, mutation.EnvironmentId);
+        var releaseId = Unknown<ReleaseRecord>(KeyKind.Release, mutation.Release?.Id);
+        var previousId = Unknown<ReleaseRecord>(KeyKind.Release, mutation.PreviousRelease?.Id);
         if (gateId is null && siteId is null && environmentId is null && releaseId is null && previousId is null)
         {
-            return known;
+            return;
         }
 
         var rows = await RecordedKeyQueries.GetValue(db.Model, _ => EF.CompileAsyncQuery(
@@ -92,28 +91,21 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
             .ToListAsync(cancellationToken);
         foreach (var row in rows)
         {
-            known[(row.Kind, row.Id)] = row;
             _recorded[(row.Kind, row.Id)] = row;
         }
 
-        MarkAbsentUnlessFound<GateRecord>(gateId, KeyKind.Gate, known);
-        MarkAbsentUnlessFound<SiteRecord>(siteId, KeyKind.Site, known);
-        MarkAbsentUnlessFound<EnvironmentRecord>(environmentId, KeyKind.Environment, known);
-        MarkAbsentUnlessFound<ReleaseRecord>(releaseId, KeyKind.Release, known);
-        MarkAbsentUnlessFound<ReleaseRecord>(previousId, KeyKind.Release, known);
-        return known;
+        MarkAbsentUnlessRead<GateRecord>(KeyKind.Gate, gateId);
+        MarkAbsentUnlessRead<SiteRecord>(KeyKind.Site, siteId);
+        MarkAbsentUnlessRead<EnvironmentRecord>(KeyKind.Environment, environmentId);
+        MarkAbsentUnlessRead<ReleaseRecord>(KeyKind.Release, releaseId);
+        MarkAbsentUnlessRead<ReleaseRecord>(KeyKind.Release, previousId);
     }
 
-    // The key to query for, or null when there is none or the change tracker or an earlier look already answers it.
-    private Guid? LookUp<T>(Guid? key, KeyKind kind, Dictionary<(KeyKind, Guid), RecordedKey> known)
-        where T : class
-    {
-        if (key is not { } id)
-        {
-            return null;
-        }
-
-        var tracked = db.FindTracked<T>(id) switch
+    // The row of this key as far as the check needs it: tracked by this unit of work (added or loaded), else as the check
+    // read it; null when neither.
+    private RecordedKey? Recorded<T>(KeyKind kind, Guid id)
+        where T : class =>
+        db.FindTracked<T>(id) switch
         {
             GateRecord g => new RecordedKey { Kind = kind, Id = id, Owner = g.EnvironmentId, Path = "" },
             SiteRecord => new RecordedKey { Kind = kind, Id = id, Owner = id, Path = "" },
@@ -121,18 +113,15 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
             ReleaseRecord r => new RecordedKey { Kind = kind, Id = id, Owner = r.EnvironmentId, Path = r.Path },
             _ => _recorded.GetValueOrDefault((kind, id)),
         };
-        if (tracked is not null)
-        {
-            known[(kind, id)] = tracked;
-            return null;
-        }
 
-        return _absent.Contains((typeof(T), id)) ? null : id;
-    }
+    // The key to read, or null when there is none or this unit of work knows its row already (recorded, or absent).
+    private Guid? Unknown<T>(KeyKind kind, Guid? key)
+        where T : class =>
+        key is { } id && Recorded<T>(kind, id) is null && !_absent.Contains((typeof(T), id)) ? id : null;
 
-    private void MarkAbsentUnlessFound<T>(Guid? key, KeyKind kind, Dictionary<(KeyKind, Guid), RecordedKey> known)
+    private void MarkAbsentUnlessRead<T>(KeyKind kind, Guid? key)
     {
-        if (key is { } id && !known.ContainsKey((kind, id)))
+        if (key is { } id && !_recorded.ContainsKey((kind, id)))
         {
             _absent.Add((typeof(T), id));
         }
@@ -460,8 +449,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     private async Task EnsureReleaseAsync(Guid environmentId, ReleaseRef release, DateTime createdAt, CancellationToken cancellationToken)
     {
         // Whose it is is all this needs of a recorded release: the check may have read that already.
-        var owner = db.FindTracked<ReleaseRecord>(release.Id)?.EnvironmentId ?? _recorded.GetValueOrDefault((KeyKind.Release, release.Id))?.Owner
-            ?? (await FindAsync<ReleaseRecord>(release.Id, cancellationToken))?.EnvironmentId;
+        var owner = Recorded<ReleaseRecord>(KeyKind.Release, release.Id)?.Owner ?? (await FindAsync<ReleaseRecord>(release.Id, cancellationToken))?.EnvironmentId;
         if (owner is null)
         {
             db.Releases.Add(new ReleaseRecord

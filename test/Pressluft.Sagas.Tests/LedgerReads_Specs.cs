@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
-using System.Data.Common;
 using System.Text.RegularExpressions;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Tests.Support;
@@ -21,7 +17,7 @@ public sealed partial class When_a_mutation_opens_a_gate(LedgerProvider ledger)
     [Test]
     public async Task Should_load_no_row_of_its_own_for_a_new_environment()
     {
-        var reads = new LedgerReads();
+        var reads = new ReaderCommands();
         await using var host = await GateTestHost.StartAsync(ledger, database: (_, o) => o.AddInterceptors(reads));
         var site = new SiteFixture();
 
@@ -33,15 +29,15 @@ public sealed partial class When_a_mutation_opens_a_gate(LedgerProvider ledger)
 
         Assert.Multiple(() =>
         {
-            Assert.That(reads.Checks, Is.EqualTo(2), "the intake's check and the saga's, one query each");
-            Assert.That(reads.RowLoads, Is.Empty, "rows of the gate, site, environment or releases loaded one by one");
+            Assert.That(Checks(reads), Is.EqualTo(2), "the intake's check and the saga's, one query each");
+            Assert.That(RowLoads(reads), Is.Empty, "rows of the gate, site, environment or releases loaded one by one");
         });
     }
 
     [Test]
     public async Task Should_load_only_the_environment_it_changes_for_a_recorded_one()
     {
-        var reads = new LedgerReads();
+        var reads = new ReaderCommands();
         await using var host = await GateTestHost.StartAsync(ledger, database: (_, o) => o.AddInterceptors(reads));
         var site = new SiteFixture();
         var (first, firstMutation) = await host.DeployFirstAsync(site, CheckAnswer.Pass);
@@ -58,48 +54,20 @@ public sealed partial class When_a_mutation_opens_a_gate(LedgerProvider ledger)
 
         Assert.Multiple(() =>
         {
-            Assert.That(reads.Checks, Is.EqualTo(2), "the intake's check and the saga's, one query each");
-            Assert.That(reads.RowLoads, Is.EqualTo(new[] { "environments" }), "rows loaded one by one");
+            Assert.That(Checks(reads), Is.EqualTo(2), "the intake's check and the saga's, one query each");
+            Assert.That(RowLoads(reads), Is.EqualTo(new[] { "environments" }), "rows loaded one by one");
         });
     }
 
-    /// <summary>Counts the ledger's reads of gates, sites, environments and releases: the check's union, and rows loaded one by one.</summary>
-    private sealed partial class LedgerReads : DbCommandInterceptor
-    {
-        private readonly ConcurrentQueue<string> _rowLoads = new();
-        private int _checks;
-        private volatile bool _recording;
+    // The check's union queries.
+    private static int Checks(ReaderCommands reads) => reads.All.Count(c => c.Text.Contains("UNION ALL", StringComparison.Ordinal));
 
-        public bool Recording
-        {
-            get => _recording;
-            set => _recording = value;
-        }
+    // The tables of gates, sites, environments and releases that other queries read, one entry per table read.
+    private static List<string> RowLoads(ReaderCommands reads) =>
+        reads.All.Where(c => !c.Text.Contains("UNION ALL", StringComparison.Ordinal))
+            .SelectMany(c => LedgerTable().Matches(c.Text).Select(m => m.Groups["table"].Value))
+            .ToList();
 
-        public int Checks => _checks;
-
-        public IReadOnlyList<string> RowLoads => [.. _rowLoads];
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            if (_recording)
-            {
-                var tables = LedgerTable().Matches(command.CommandText).Select(m => m.Groups["table"].Value).ToList();
-                if (command.CommandText.Contains("UNION ALL", StringComparison.Ordinal))
-                {
-                    Interlocked.Increment(ref _checks);
-                }
-                else
-                {
-                    tables.ForEach(_rowLoads.Enqueue);
-                }
-            }
-
-            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
-
-        [GeneratedRegex("""FROM "?(?<table>gates|sites|environments|releases)"?\s""")]
-        private static partial Regex LedgerTable();
-    }
+    [GeneratedRegex("""FROM "?(?<table>gates|sites|environments|releases)"?\s""")]
+    private static partial Regex LedgerTable();
 }

@@ -1,8 +1,6 @@
-using System.Data.Common;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Bus;
@@ -155,8 +153,8 @@ public sealed class When_a_consumed_message_is_sent_again(LedgerProvider ledger)
     public async Task Should_keep_the_copy_from_a_second_transition_though_it_read_no_inbox_row_first()
     {
         var messageId = NewId.NextGuid();
-        var inboxReads = new InboxReads(messageId);
-        await using var host = await GateTestHost.StartAsync(ledger, database: (_, o) => o.AddInterceptors(inboxReads));
+        var reads = new ReaderCommands { Recording = true };
+        await using var host = await GateTestHost.StartAsync(ledger, database: (_, o) => o.AddInterceptors(reads));
         var site = new SiteFixture();
         var (_, check) = await host.AwaitingCheckAsync(site);
         var version = await SagaVersionAsync(host);
@@ -165,7 +163,7 @@ public sealed class When_a_consumed_message_is_sent_again(LedgerProvider ledger)
         await host.Harness.Bus.Publish(answer, c => c.MessageId = messageId);
         await host.SingleRollbackRequestAsync();
         await host.ReceivedAsync(messageId, times: 1);
-        var readsForTheFirst = inboxReads.Count;
+        var readsForTheFirst = InboxReads(reads, messageId);
 
         await host.Harness.Bus.Publish(answer, c => c.MessageId = messageId);
         await host.ReceivedAsync(messageId, times: 2);
@@ -174,7 +172,7 @@ public sealed class When_a_consumed_message_is_sent_again(LedgerProvider ledger)
         Assert.Multiple(async () =>
         {
             Assert.That(readsForTheFirst, Is.Zero, "the first delivery read an inbox row");
-            Assert.That(inboxReads.Count, Is.Positive, "the copy's retry did not read the inbox row");
+            Assert.That(InboxReads(reads, messageId), Is.Positive, "the copy's retry did not read the inbox row");
             Assert.That(await SagaVersionAsync(host), Is.EqualTo(version + 1), "the copy reached the saga's state");
             Assert.That(host.Runner.RollbackRequests, Has.Count.EqualTo(1), "the copy's rollback request was sent");
             Assert.That((await host.JobsAsync(site.EnvironmentId)).Count(j => j.JobType == JobTypes.ReleaseRollback), Is.EqualTo(1));
@@ -214,26 +212,10 @@ public sealed class When_a_consumed_message_is_sent_again(LedgerProvider ledger)
         });
     }
 
-    /// <summary>Counts reads of one message's inbox row.</summary>
-    private sealed class InboxReads(Guid messageId) : DbCommandInterceptor
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            if (command.CommandText.Contains("inbox_states", StringComparison.Ordinal)
-                && command.CommandText.TrimStart().StartsWith("SELECT", StringComparison.Ordinal)
-                && command.Parameters.Cast<DbParameter>().Any(p => p.Value is Guid id && id == messageId))
-            {
-                Interlocked.Increment(ref _count);
-            }
-
-            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
-    }
+    // Reads of this message's inbox row.
+    private static int InboxReads(ReaderCommands reads, Guid messageId) =>
+        reads.All.Count(c => c.Text.TrimStart().StartsWith("SELECT", StringComparison.Ordinal) && c.Text.Contains("inbox_states", StringComparison.Ordinal)
+            && c.Parameters.Any(p => p is Guid id && id == messageId));
 }
 
 internal static class Sagas
