@@ -16,7 +16,7 @@ namespace Pressluft.Messaging.Bus;
 /// acknowledgement, it is consumed once. So exactly the messages accepted here reach the saga, with no commit of this
 /// endpoint's own on the way (it writes nothing).
 /// </summary>
-public sealed class MutationIntakeConsumer(IReleaseLedger ledger) : IConsumer<MutationCompleted>
+public sealed class MutationIntakeConsumer(IReleaseLedger ledger, TimeProvider clock) : IConsumer<MutationCompleted>
 {
     public static readonly Uri SagaQueue = new($"queue:{ReleaseLifecycleSagaDefinition.QueueName}");
 
@@ -31,6 +31,10 @@ public sealed class MutationIntakeConsumer(IReleaseLedger ledger) : IConsumer<Mu
 
         var endpoint = await context.GetSendEndpoint(SagaQueue);
         var messageId = EfOutboxContextFactory.InboxMessageId(context);
-        await endpoint.Send(context.Message, send => send.MessageId = messageId, context.CancellationToken);
+        // Not confirmed in time, it is retried: the copy goes under the same id, and the saga's inbox consumes it once.
+        if (!await BrokerConfirm.WithinWaitAsync(token => endpoint.Send(context.Message, send => send.MessageId = messageId, token), clock, context.CancellationToken))
+        {
+            throw new TimeoutException($"The broker did not confirm mutation {context.Message.MutationJobId} on the saga's queue within {BrokerConfirm.Wait}");
+        }
     }
 }

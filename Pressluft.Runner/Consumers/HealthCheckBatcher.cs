@@ -42,6 +42,7 @@ public sealed class HealthCheckBatcher(
         var member = new Member(host, cancellationToken);
         var key = $"{host.Node.Hostname.ToLowerInvariant()}:{host.Node.SshPort}:{host.Node.SshUser}";
         Group? full = null;
+        Group? opened = null;
         lock (_gate)
         {
             if (!_nodes.TryGetValue(key, out var node))
@@ -54,7 +55,7 @@ public sealed class HealthCheckBatcher(
             {
                 group = new Group(node, settings);
                 node.Open = group;
-                _ = CloseAfterWindowAsync(group);
+                opened = group;
             }
 
             // One host per job in a run: a second request of a job already in the group (only a hand-made message can be
@@ -75,6 +76,13 @@ public sealed class HealthCheckBatcher(
         if (full is not null)
         {
             Launch(full);
+        }
+
+        // Its window starts once its first member is in: with no window it closes at once, and a group launched before
+        // that member was added would run without it and leave its caller waiting for ever.
+        if (opened is not null)
+        {
+            _ = CloseAfterWindowAsync(opened);
         }
 
         return member.Outcome.Task;

@@ -1,5 +1,7 @@
 using MassTransit;
+using Microsoft.Extensions.Logging;
 using Pressluft.Contracts;
+using Pressluft.Messaging.Bus;
 using Pressluft.Runner.Ansible;
 
 namespace Pressluft.Runner.Consumers;
@@ -12,7 +14,7 @@ public sealed record JobTicket(Guid JobId, int Attempt, Guid EnvironmentId, stri
 /// most one playbook runs on an environment across runners, then admitted again when another playbook held the lock
 /// (the gate may have given the job up meanwhile), then <see cref="JobStarted"/> told.
 /// </summary>
-public sealed class JobEntrance(IEnvironmentLocks locks, JobAdmission admission, IBus bus, TimeProvider clock)
+public sealed class JobEntrance(IEnvironmentLocks locks, JobAdmission admission, IBus bus, TimeProvider clock, ILogger<JobEntrance> logger)
 {
     /// <summary>
     /// The held lock, to release when the playbook is done; or null when the job must not run, after
@@ -34,10 +36,11 @@ public sealed class JobEntrance(IEnvironmentLocks locks, JobAdmission admission,
 
         // Straight to the bus, not the outbox: "running" is only worth telling while the playbook runs. When that fails
         // (the broker went away and the delivery is cancelled) the lock is let go, or no later job of the environment
-        // could ever take it.
+        // could ever take it. A confirm that does not come within BrokerConfirm.Wait holds the job no longer: the message
+        // has most likely arrived, and the job runs.
         try
         {
-            await bus.Publish(new JobStarted
+            var started = new JobStarted
             {
                 JobId = job.JobId,
                 Attempt = job.Attempt,
@@ -45,7 +48,12 @@ public sealed class JobEntrance(IEnvironmentLocks locks, JobAdmission admission,
                 JobType = job.JobType,
                 Worker = JobVariables.Worker,
                 StartedAt = clock.GetUtcNow(),
-            }, cancellationToken);
+            };
+            if (!await BrokerConfirm.WithinWaitAsync(token => bus.Publish(started, token), clock, cancellationToken))
+            {
+                logger.LogWarning("Job {JobId} attempt {Attempt}: the broker did not confirm JobStarted within {Wait}; the job runs anyway",
+                    job.JobId, job.Attempt, BrokerConfirm.Wait);
+            }
         }
         catch
         {

@@ -1,5 +1,6 @@
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Pressluft.Contracts;
@@ -236,7 +237,8 @@ public sealed class When_a_job_cannot_tell_it_started
         await using var provider = await world.StartHarnessAsync(_ => { });
         await using var scope = provider.CreateAsyncScope();
         var locks = new InProcessEnvironmentLocks();
-        var entrance = new JobEntrance(locks, scope.ServiceProvider.GetRequiredService<JobAdmission>(), BrokerGone.Bus(), TimeProvider.System);
+        var entrance = new JobEntrance(locks, scope.ServiceProvider.GetRequiredService<JobAdmission>(), BrokerGone.Bus(), TimeProvider.System,
+            NullLogger<JobEntrance>.Instance);
         var environment = Guid.NewGuid();
         var job = new JobTicket(Guid.NewGuid(), 1, environment, JobTypes.HealthCheck, null, []);
 
@@ -245,6 +247,52 @@ public sealed class When_a_job_cannot_tell_it_started
         await using var next = await locks.AcquireAsync(environment, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
 
         Assert.That(next.Waited, Is.False, "the failed job still held the environment");
+    }
+
+    // A confirm that never comes (the client lost it; the message itself arrived) holds the job no longer than
+    // BrokerConfirm.Wait: it goes on, holding its lock, instead of waiting for ever before its playbook.
+    [Test]
+    public async Task Should_go_on_when_the_broker_never_confirms()
+    {
+        await using var world = AnsibleWorld.Create();
+        await using var provider = await world.StartHarnessAsync(_ => { });
+        await using var scope = provider.CreateAsyncScope();
+        var locks = new InProcessEnvironmentLocks();
+        var logs = new CapturedLogs();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var entrance = new JobEntrance(locks, scope.ServiceProvider.GetRequiredService<JobAdmission>(), ConfirmNeverComes.Bus(), new HurriedConfirmClock(),
+            factory.CreateLogger<JobEntrance>());
+        var job = new JobTicket(Guid.NewGuid(), 1, Guid.NewGuid(), JobTypes.HealthCheck, null, []);
+
+        await using var held = await entrance.EnterAsync(job, (_, _) => Task.CompletedTask, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(held, Is.Not.Null, "the job was refused");
+            Assert.That(ConfirmNeverComes.Published, Is.GreaterThan(0), "JobStarted was not published");
+            Assert.That(logs.At(LogLevel.Warning), Has.One.Contains($"Job {job.JobId} attempt 1: the broker did not confirm JobStarted"));
+        });
+    }
+
+    // An IBus whose publishes never complete until their token is cancelled: the message went, the confirm never comes.
+    public class ConfirmNeverComes : System.Reflection.DispatchProxy
+    {
+        private static int _published;
+
+        public static int Published => _published;
+
+        public static MassTransit.IBus Bus() => Create<MassTransit.IBus, ConfirmNeverComes>();
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+        {
+            if (targetMethod?.ReturnType != typeof(Task) || args?.OfType<CancellationToken>().SingleOrDefault() is not { CanBeCanceled: true } token)
+            {
+                throw new NotSupportedException(targetMethod?.Name);
+            }
+
+            Interlocked.Increment(ref _published);
+            return Task.Delay(Timeout.Infinite, token);
+        }
     }
 
     // An IBus whose every call fails as a publish does when the broker is gone and the delivery is cancelled.

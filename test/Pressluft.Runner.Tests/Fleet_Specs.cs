@@ -144,6 +144,35 @@ public sealed class When_checks_of_one_node_arrive_together
     }
 }
 
+// A batch window of zero runs every check on its own (AnsibleOptions.CheckBatchWindow): the group must not start before its
+// one check is in it, or that check waits for ever while its caller holds the environment's lock.
+public sealed class When_the_batch_window_is_zero
+{
+    [Test]
+    public async Task Should_run_each_check_on_its_own_and_answer_it()
+    {
+        await using var world = AnsibleWorld.Create();
+        var releases = Enumerable.Range(1, 2).Select(i => world.Site.AddRelease($"e{i}")).ToList();
+        world.Site.MakeCurrent(releases[0]);
+        var logs = new CapturedLogs();
+        await using var provider = await world.StartHarnessAsync(_ => { }, new Dictionary<string, string?> { ["Pressluft:Ansible:CheckBatchWindow"] = "00:00:00" },
+            services => services.AddLogging(b => b.AddProvider(logs)));
+        var batcher = provider.GetRequiredService<HealthCheckBatcher>();
+        var requests = releases.Select(r => Requests.Check(world, r)).ToList();
+
+        var outcomes = await Task.WhenAll(requests.Select(r => batcher.CheckAsync(
+            new PlaybookHost { JobId = r.JobId, Node = r.Node, Variables = HealthCheckVariables.Host(r) }, CancellationToken.None))).WaitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcomes.Select(o => (o.JobId, o.Status)), Is.EqualTo(requests.Select(r => (r.JobId, HostStatus.Ok))));
+            Assert.That(logs.At(LogLevel.Error), Is.Empty, "a run failed to start");
+            Assert.That(logs.At(LogLevel.Information).Count(m => m.Contains("running health-check.yml", StringComparison.Ordinal)), Is.EqualTo(2),
+                "the checks did not run one each");
+        });
+    }
+}
+
 // A backlog of checks of one node: while its runs start up, the next checks gather into one run instead of each paying
 // ansible-playbook's start-up; a run that hangs on a slow site stops holding the next one back after BusyRunHold.
 public sealed class When_checks_of_a_node_arrive_while_its_run_starts
