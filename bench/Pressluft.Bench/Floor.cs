@@ -62,6 +62,8 @@ internal sealed class Floor : IAsyncDisposable
             WorkingDirectory = _work,
         };
         start.Environment["ANSIBLE_CONFIG"] = Path.Combine(_ansibleDirectory, "ansible.cfg");
+        // As the runner starts ansible-playbook (AnsiblePlaybookRunner): inherited, it would slow the floor's module run.
+        start.Environment.Remove("PYTHONUNBUFFERED");
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
