@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Logging;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Outbox;
 using Pressluft.Sagas.Ledger;
@@ -16,7 +17,7 @@ namespace Pressluft.Messaging.Bus;
 /// acknowledgement, it is consumed once. So exactly the messages accepted here reach the saga, with no commit of this
 /// endpoint's own on the way (it writes nothing).
 /// </summary>
-public sealed class MutationIntakeConsumer(IReleaseLedger ledger, TimeProvider clock) : IConsumer<MutationCompleted>
+public sealed class MutationIntakeConsumer(IReleaseLedger ledger, TimeProvider clock, ILogger<MutationIntakeConsumer> logger) : IConsumer<MutationCompleted>
 {
     public static readonly Uri SagaQueue = new($"queue:{ReleaseLifecycleSagaDefinition.QueueName}");
 
@@ -31,10 +32,12 @@ public sealed class MutationIntakeConsumer(IReleaseLedger ledger, TimeProvider c
 
         var endpoint = await context.GetSendEndpoint(SagaQueue);
         var messageId = EfOutboxContextFactory.InboxMessageId(context);
-        // Not confirmed in time, it is retried: the copy goes under the same id, and the saga's inbox consumes it once.
-        if (!await BrokerConfirm.WithinWaitAsync(token => endpoint.Send(context.Message, send => send.MessageId = messageId, token), clock, context.CancellationToken))
+        // Not confirmed in time, it is sent again, for as long as it takes (a broker blocking publishers for a while must not
+        // turn a good mutation into a fault): each copy goes under the same id, and the saga's inbox consumes it once.
+        while (!await BrokerConfirm.WithinWaitAsync(token => endpoint.Send(context.Message, send => send.MessageId = messageId, token), clock, context.CancellationToken))
         {
-            throw new TimeoutException($"The broker did not confirm mutation {context.Message.MutationJobId} on the saga's queue within {BrokerConfirm.Wait}");
+            logger.LogWarning("The broker did not confirm mutation {MutationJobId} on the saga's queue within {Wait}; sending it again",
+                context.Message.MutationJobId, BrokerConfirm.Wait);
         }
     }
 }
