@@ -137,7 +137,7 @@ public sealed class When_a_playbook_prints_a_secret
 
         var outcome = await PlaybookRuns.HealthCheckAsync(provider, world, PlaybookRuns.HealthCheckVariables(world, release.Path));
 
-        var runnerLogs = logs.Entries.Where(e => e.Category == typeof(AnsiblePlaybookRunner).FullName).Select(e => e.Message).ToList();
+        var runnerLogs = logs.Of<AnsiblePlaybookRunner>();
         Assert.Multiple(() =>
         {
             Assert.That(runnerLogs, Has.Some.Contains("TASK [Check the database] db_password=*** host=db-1"), "the output line was not logged");
@@ -174,7 +174,7 @@ public sealed class When_the_runner_runs_with_PYTHONUNBUFFERED
             Environment.SetEnvironmentVariable("PYTHONUNBUFFERED", before);
         }
 
-        var runnerLogs = logs.Entries.Where(e => e.Category == typeof(AnsiblePlaybookRunner).FullName).Select(e => e.Message).ToList();
+        var runnerLogs = logs.Of<AnsiblePlaybookRunner>();
         Assert.That(runnerLogs, Has.Some.Contains("PYTHONUNBUFFERED=[unset]").And.None.Contains("PYTHONUNBUFFERED=[1]"));
     }
 }

@@ -12,6 +12,9 @@ public sealed class CapturedLogs : ILoggerProvider
 
     public IEnumerable<string> At(LogLevel level) => Entries.Where(e => e.Level == level).Select(e => e.Message);
 
+    /// <summary>The messages logged by <typeparamref name="T"/>'s logger, at any level.</summary>
+    public IReadOnlyList<string> Of<T>() => Entries.Where(e => e.Category == typeof(T).FullName).Select(e => e.Message).ToList();
+
     public void Dispose()
     {
     }
