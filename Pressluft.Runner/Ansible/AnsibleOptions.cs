@@ -85,10 +85,12 @@ public sealed class AnsibleOptions
 
     /// <summary>
     /// Runs of one node that may be starting up at once; further checks of the node gather into the next run meanwhile
-    /// (up to <see cref="MaxEnvironmentsPerRun"/>), instead of each paying ansible-playbook's start-up on its own.
+    /// (up to <see cref="MaxEnvironmentsPerRun"/>), instead of each paying ansible-playbook's start-up on its own. One:
+    /// a run of 16 keeps a small runner's CPU (its forks) and the node (its checks) busy already, and a second run
+    /// beside it only makes both slower; a full group still starts at once.
     /// </summary>
     [Range(1, 16)]
-    public int MaxRunsPerNode { get; set; } = 2;
+    public int MaxRunsPerNode { get; set; } = 1;
 
     /// <summary>
     /// Health checks one runner takes at once. Above <see cref="MaxEnvironmentsPerRun"/>, so the next run of a node
