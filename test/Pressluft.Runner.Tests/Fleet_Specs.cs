@@ -250,7 +250,6 @@ public sealed class When_checks_of_a_node_arrive_while_its_run_starts
                 TimeSpan.FromSeconds(10)), Is.True, "the hung command outlived the run");
         });
     }
-
 }
 
 public sealed class When_a_fleet_update_checks_many_environments_of_one_node

@@ -156,9 +156,7 @@ public sealed class When_the_runner_runs_with_PYTHONUNBUFFERED
     {
         await using var world = AnsibleWorld.Create();
         var release = world.Site.AddRelease("r1");
-        var ansible = Path.Combine(world.Root, "ansible-playbook-env");
-        File.WriteAllText(ansible, "#!/bin/sh\necho \"PYTHONUNBUFFERED=[${PYTHONUNBUFFERED-unset}]\"\nexit 0\n");
-        File.SetUnixFileMode(ansible, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var ansible = StandInAnsiblePlaybook.Running(world.Root, "echo \"PYTHONUNBUFFERED=[${PYTHONUNBUFFERED-unset}]\"");
         var logs = new CapturedLogs();
         await using var provider = await world.StartHarnessAsync(_ => { },
             new Dictionary<string, string?> { ["Pressluft:Ansible:AnsiblePlaybookPath"] = ansible },

@@ -18,8 +18,19 @@ internal static class StandInAnsiblePlaybook
     public static string Write(string directory, params string[] output)
     {
         File.WriteAllLines(Path.Combine(directory, "ansible-playbook.says"), output);
+        return WriteScript(directory, Script);
+    }
+
+    /// <summary>
+    /// A stand-in that runs the shell <paramref name="command"/> instead (to print what only the shell knows, such as the
+    /// environment it was given), then exits 0; written into <paramref name="directory"/>, its path returned.
+    /// </summary>
+    public static string Running(string directory, string command) => WriteScript(directory, $"#!/bin/sh\n{command}\nexit 0\n");
+
+    private static string WriteScript(string directory, string script)
+    {
         var path = Path.Combine(directory, "ansible-playbook");
-        File.WriteAllText(path, Script.Replace("\r\n", "\n", StringComparison.Ordinal));
+        File.WriteAllText(path, script.Replace("\r\n", "\n", StringComparison.Ordinal));
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return path;
     }
