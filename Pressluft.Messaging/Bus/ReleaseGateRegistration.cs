@@ -55,7 +55,6 @@ public static class ReleaseGateRegistration
     public static IBusRegistrationConfigurator AddReleaseGate(this IBusRegistrationConfigurator configurator)
     {
         configurator.AddEntityFrameworkInboxOutbox();
-        configurator.AddConsumer<MutationIntakeConsumer, MutationIntakeConsumerDefinition>();
         configurator.AddSagaStateMachine<ReleaseLifecycleStateMachine, ReleaseLifecycleState, ReleaseLifecycleSagaDefinition>()
             .EntityFrameworkRepository();
         return configurator;

@@ -53,7 +53,7 @@ public sealed class GateResumption(IServiceScopeFactory scopes, IBus bus, ILogge
             return 0;
         }
 
-        var saga = await bus.GetSendEndpoint(MutationIntakeConsumer.SagaQueue);
+        var saga = await bus.GetSendEndpoint(ReleaseLifecycleSagaDefinition.SagaQueue);
         foreach (var resume in waiting)
         {
             await saga.Send(resume, cancellationToken);

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Pressluft.Messaging.Bus;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Gate;
 
@@ -17,7 +18,8 @@ public sealed class OutboxDeadlines(PressluftDbContext db) : IDeadlines
     {
         ArgumentNullException.ThrowIfNull(context);
         var id = NewId.NextGuid();
-        await context.ScheduleSend(context.ReceiveContext.InputAddress, delay, message, Pipe.Execute<SendContext<T>>(send => send.MessageId = id));
+        // To the saga's own queue, also from mutation-intake, where a gate opens (a sibling of the input address).
+        await context.ScheduleSend(new Uri(context.ReceiveContext.InputAddress, ReleaseLifecycleSagaDefinition.QueueName), delay, message, Pipe.Execute<SendContext<T>>(send => send.MessageId = id));
         return id;
     }
 

@@ -78,7 +78,7 @@ public static class RunnerRegistration
                     cfg.PrefetchCount = transport.PrefetchCount;
                     cfg.UseDelayedMessageScheduler();
                     ContractTopology.Apply(cfg);
-                    cfg.ConfigureEndpoints(context);
+                    cfg.ConfigureGateEndpoints(context);
                 });
             }
             else
@@ -93,7 +93,7 @@ public static class RunnerRegistration
                 {
                     cfg.UseDelayedMessageScheduler();
                     ContractTopology.Apply(cfg);
-                    cfg.ConfigureEndpoints(context);
+                    cfg.ConfigureGateEndpoints(context);
                 });
             }
         });

@@ -44,7 +44,7 @@ public static class TelemetryRegistration
 
     /// <summary>
     /// One span per playbook run, on the endpoints that run playbooks only: elsewhere (mutation-intake reads any plain
-    /// JSON as its one message type) asking a message whether it is a playbook request would try to read it as one.
+    /// JSON as a MutationCompleted) asking a message whether it is a playbook request would try to read it as one.
     /// </summary>
     public static void TracePlaybookRuns(IRegistrationContext context, string endpointName, IReceiveEndpointConfigurator endpoint)
     {

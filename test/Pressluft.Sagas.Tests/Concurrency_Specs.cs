@@ -2,6 +2,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Pressluft.Contracts;
+using Pressluft.Messaging.Bus;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Messages;
 using Pressluft.Sagas.Tests.Support;
@@ -57,10 +58,10 @@ public sealed class When_the_same_mutation_is_delivered_twice(LedgerProvider led
     }
 }
 
-// The intake forwards without a commit of its own: a copy it forwards again (a redelivery after its send, before its
-// acknowledgement) carries the same id, and the saga's inbox consumes it once.
+// Two copies of one published mutation (a publisher that sends again, a redelivery before the acknowledgement) carry the
+// same id, and the saga's inbox on mutation-intake consumes it once.
 [TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
-public sealed class When_the_intake_forwards_one_mutation_twice(LedgerProvider ledger)
+public sealed class When_the_intake_receives_one_mutation_twice(LedgerProvider ledger)
 {
     [Test]
     public async Task Should_reach_the_saga_once_under_the_id_it_was_published_with()
@@ -73,15 +74,15 @@ public sealed class When_the_intake_forwards_one_mutation_twice(LedgerProvider l
         var messageId = NewId.NextGuid();
 
         await Task.WhenAll(host.Harness.Bus.Publish(mutation, c => c.MessageId = messageId), host.Harness.Bus.Publish(mutation, c => c.MessageId = messageId));
-        await host.ReceivedAsync(messageId, times: 2);
+        await host.ReceivedAsync(messageId, times: 2, MutationIntake.QueueName);
         // The request goes out after the transition commits; wait for it, then make sure no second one follows.
         var request = await host.SingleCheckRequestAsync();
 
         var inbox = await host.QueryAsync(db => db.InboxStates.AsNoTracking().Where(i => i.MessageId == messageId).ToListAsync());
         Assert.Multiple(async () =>
         {
-            Assert.That(inbox, Has.Count.EqualTo(1), "the saga did not de-duplicate the forwarded copies by the published id");
-            Assert.That(await host.QueryAsync(db => db.InboxStates.CountAsync()), Is.EqualTo(1), "the intake or the saga stored another inbox row");
+            Assert.That(inbox, Has.Count.EqualTo(1), "the saga did not de-duplicate the copies by the published id");
+            Assert.That(await host.QueryAsync(db => db.InboxStates.CountAsync()), Is.EqualTo(1), "another inbox row was stored");
             Assert.That((await host.JobsAsync(site.EnvironmentId)).Select(j => j.Id), Is.EqualTo(new[] { request.JobId }));
             Assert.That(host.Runner.CheckRequests, Has.Count.EqualTo(1));
         });

@@ -96,7 +96,7 @@ public sealed class When_delivery_fails_after_the_commit(LedgerProvider ledger)
 
         var jobs = await host.JobsAsync(site.EnvironmentId);
         var transitions = await host.QueryAsync(db => db.ReleaseHealthTransitions.AsNoTracking().CountAsync(t => t.ReleaseId == broken.Id));
-        // Every message the saga consumed has one inbox row and bumped the version once (mutation-intake stores none).
+        // Every message the saga consumed (on mutation-intake or its own queue) has one inbox row and bumped the version once.
         var answers = await host.QueryAsync(db => db.InboxStates.AsNoTracking().CountAsync());
         Assert.Multiple(async () =>
         {
@@ -194,7 +194,7 @@ public sealed class When_a_consumed_message_is_sent_again(LedgerProvider ledger)
         host.Runner.Script(release.Id, CheckAnswer.Pass);
         var mutation = site.Mutation(release);
         var messageId = NewId.NextGuid();
-        var saga = await host.Harness.Bus.GetSendEndpoint(MutationIntakeConsumer.SagaQueue);
+        var saga = await host.Harness.Bus.GetSendEndpoint(ReleaseLifecycleSagaDefinition.SagaQueue);
         await saga.Send(mutation, c => c.MessageId = messageId);
         await host.WaitForGateAsync(mutation.MutationJobId);
         await host.ReceivedAsync(messageId, times: 1);

@@ -13,8 +13,8 @@ namespace Pressluft.Sagas.Tests;
 [TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
 public sealed class When_a_mutation_contradicting_the_ledger_races_past_the_intake(LedgerProvider ledger)
 {
-    // The intake refuses these; two events in flight at once can both pass it, so the saga checks again, inside its
-    // transaction, and records the gate as rejected instead of failing and retrying.
+    // The intake refuses these; a mutation that reaches the saga's own queue without that check is checked by the saga,
+    // inside its transaction, and recorded as a rejected gate instead of failing and retrying.
     [Test]
     public async Task Should_record_a_rejected_gate_with_the_reason_and_change_nothing_else()
     {
@@ -27,7 +27,7 @@ public sealed class When_a_mutation_contradicting_the_ledger_races_past_the_inta
         var otherSite = new SiteFixture();
         var contradicting = site.Mutation(site.NewRelease("r2"), r1) with { SiteId = otherSite.SiteId };
 
-        var sagaQueue = await host.Harness.Bus.GetSendEndpoint(MutationIntakeConsumer.SagaQueue);
+        var sagaQueue = await host.Harness.Bus.GetSendEndpoint(ReleaseLifecycleSagaDefinition.SagaQueue);
         await sagaQueue.Send(contradicting);
         var gate = await host.WaitForGateAsync(contradicting.MutationJobId);
 
@@ -45,6 +45,34 @@ public sealed class When_a_mutation_contradicting_the_ledger_races_past_the_inta
             Assert.That(await host.Harness.Consumed.Any<GateCompleted>(x => x.Context.Message.Outcome == GateOutcomes.Rejected), Is.True);
         });
         Assert.That(await host.Harness.Consumed.Any<Fault<MutationCompleted>>(), Is.False, "the rejection faulted instead of being recorded");
+    }
+}
+
+// mutation-intake is the public door (bound to pressluft.mutation-completed) and the saga runs there, for
+// MutationCompleted only: any other event the saga knows, put on that queue, must not move a gate.
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_another_saga_event_is_put_on_the_intake(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_refuse_it_and_leave_the_gate_waiting()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger,
+            new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" });
+        var site = new SiteFixture();
+        var (_, check) = await host.AwaitingCheckAsync(site);
+
+        var intake = await host.Harness.Bus.GetSendEndpoint(new Uri($"queue:{MutationIntake.QueueName}"));
+        await intake.Send(Answers.Failed(check));
+        Assert.That(await host.Harness.Consumed.Any<HealthCheckFailed>(c => c.Exception is not null), Is.True, "the answer was not refused");
+
+        var refusal = host.Harness.Consumed.Select<HealthCheckFailed>(c => c.Exception is not null).Single().Exception!;
+        Assert.Multiple(async () =>
+        {
+            Assert.That(refusal.Message, Does.Contain($"{MutationIntake.QueueName} takes MutationCompleted only"));
+            Assert.That((await Snapshot.TakeAsync(host)).SagaState, Is.EqualTo(nameof(host.Machine.HealthChecking)));
+            Assert.That((await host.JobsAsync(site.EnvironmentId)).Single().Status, Is.EqualTo(JobStatuses.Queued));
+            Assert.That(host.Runner.RollbackRequests, Is.Empty);
+        });
     }
 }
 

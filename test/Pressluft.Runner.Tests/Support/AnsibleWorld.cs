@@ -2,6 +2,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Pressluft.Messaging.Bus;
 using Pressluft.Runner.Demo;
 
 namespace Pressluft.Runner.Tests.Support;
@@ -69,6 +70,13 @@ public sealed class AnsibleWorld : IAsyncDisposable
             {
                 x.SetTestTimeouts(testTimeout: TimeSpan.FromSeconds(90), testInactivityTimeout: TimeSpan.FromSeconds(30));
                 endpoints(x);
+                // As the service's in-memory bus: the scheduler deadlines go through, the registered endpoints, and
+                // mutation-intake when the gate is among them.
+                x.UsingInMemory((context, cfg) =>
+                {
+                    cfg.UseDelayedMessageScheduler();
+                    cfg.ConfigureGateEndpoints(context);
+                });
             });
         services?.Invoke(collection);
         var provider = collection.BuildServiceProvider(validateScopes: true);

@@ -83,7 +83,7 @@ public sealed class GateTestHost : IAsyncDisposable
                     cfg.ConnectReceiveObserver(receives);
                     ContractTopology.Apply(cfg);
                     bus?.Invoke(cfg);
-                    cfg.ConfigureEndpoints(context);
+                    cfg.ConfigureGateEndpoints(context);
                 });
             });
         services?.Invoke(collection);
@@ -145,7 +145,7 @@ public sealed class GateTestHost : IAsyncDisposable
     public async Task SendToSagaAsync<T>(T message)
         where T : class
     {
-        var endpoint = await Harness.Bus.GetSendEndpoint(MutationIntakeConsumer.SagaQueue);
+        var endpoint = await Harness.Bus.GetSendEndpoint(ReleaseLifecycleSagaDefinition.SagaQueue);
         await endpoint.Send(message);
     }
 
@@ -201,15 +201,16 @@ public sealed class GateTestHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until the saga's endpoint has finished with <paramref name="times"/> deliveries of the message
-    /// <paramref name="messageId"/>, retries and outgoing messages included; fails if one of them faulted. For copies of
-    /// one message: the inbox keeps a consumed copy from reaching the saga, so <see cref="HandledAsync{T}"/> cannot see it.
+    /// Waits until <paramref name="queue"/> (the saga's own by default; <see cref="MutationIntake.QueueName"/> for mutations)
+    /// has finished with <paramref name="times"/> deliveries of the message <paramref name="messageId"/>, retries and
+    /// outgoing messages included; fails if one of them faulted. For copies of one message: the inbox keeps a consumed copy
+    /// from reaching the saga, so <see cref="HandledAsync{T}"/> cannot see it.
     /// </summary>
-    public async Task ReceivedAsync(Guid messageId, int times)
+    public async Task ReceivedAsync(Guid messageId, int times, string queue = ReleaseLifecycleSagaDefinition.QueueName)
     {
-        await Until(() => Task.FromResult(_receives.Count(messageId, ReleaseLifecycleSagaDefinition.QueueName) >= times), null,
-            $"{times} deliveries of message {messageId} to be finished");
-        var faults = _receives.Faults(messageId, ReleaseLifecycleSagaDefinition.QueueName);
+        await Until(() => Task.FromResult(_receives.Count(messageId, queue) >= times), null,
+            $"{times} deliveries of message {messageId} to {queue} to be finished");
+        var faults = _receives.Faults(messageId, queue);
         Assert.That(faults, Is.Empty, $"a delivery of message {messageId} faulted");
     }
 
