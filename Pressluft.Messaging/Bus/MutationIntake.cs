@@ -1,15 +1,18 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Pressluft.Contracts;
 using Pressluft.Sagas.StateMachines;
+using Pressluft.Sagas.Validation;
 
 namespace Pressluft.Messaging.Bus;
 
 /// <summary>
-/// <c>mutation-intake</c>, the front door for <see cref="Contracts.MutationCompleted"/>: the only endpoint bound to
+/// <c>mutation-intake</c>, the front door for <see cref="MutationCompleted"/>: the only endpoint bound to
 /// <c>pressluft.mutation-completed</c>. It takes MassTransit envelopes and plain JSON from any publisher
-/// (<see cref="MutationJsonDeserializer"/>). The saga runs here for this one event, in the same unit of work as the
-/// checks before it: validation and the ledger's rules (<see cref="MutationIntakeFilter{T}"/>) refuse a bad event into
-/// <c>mutation-intake_error</c> with the reason, and a good one opens its gate at once, with no second trip through the
-/// broker to the saga's queue. Everything else the saga hears (answers, deadlines, resets) comes to its own queue.
+/// (<see cref="MutationJsonDeserializer"/>). The saga runs here for this one event: the door
+/// (<see cref="MutationIntakeDoor"/>: the type and the field rules) and then, in the saga's unit of work, the ledger's
+/// rules (<see cref="MutationIntakeFilter{T}"/>) refuse a bad event into <c>mutation-intake_error</c> with the reason,
+/// and a good one opens its gate at once, with no second trip through the broker to the saga's queue. Everything else the saga hears (answers, deadlines, resets) comes to its own queue.
 /// </summary>
 public static class MutationIntake
 {
@@ -35,6 +38,8 @@ public static class MutationIntake
             // What every endpoint of the bus gets (the concurrency limit), as ConfigureEndpoints applies it.
             context.GetConfigureReceiveEndpoints().Configure(QueueName, endpoint);
             endpoint.AddDeserializer(new MutationJsonDeserializer());
+            // First, before everything the saga definition adds: only a valid mutation goes further.
+            endpoint.UseFilter(new MutationIntakeDoor(context.GetServices<IMessageValidator<MutationCompleted>>().ToList()));
             // The rest (topology, retry, the unit of work, the filters) is the saga definition's, for this endpoint.
             endpoint.ConfigureSaga<ReleaseLifecycleState>(context);
         });

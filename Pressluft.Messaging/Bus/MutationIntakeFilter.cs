@@ -1,18 +1,17 @@
 using MassTransit;
 using Pressluft.Contracts;
-using Pressluft.Sagas.Ledger;
+using Pressluft.Messaging.Ledger;
 using Pressluft.Sagas.Validation;
 
 namespace Pressluft.Messaging.Bus;
 
 /// <summary>
-/// The intake's own rule on <c>mutation-intake</c>, after validation and inside the message's unit of work: a
-/// <see cref="MutationCompleted"/> that contradicts the ledger (an environment of another site, a release of another
-/// environment, a release that moved) is refused into <c>mutation-intake_error</c> with the reason, before the saga sees
-/// it; any other message type is refused there too, because the endpoint is the public front door for this one event.
-/// The ledger's answer stays in the unit of work, so the saga's own check of the same mutation reads nothing again.
+/// The intake's ledger rule on <c>mutation-intake</c>, inside the message's unit of work, after the door
+/// (<see cref="MutationIntakeDoor"/>): a <see cref="MutationCompleted"/> that contradicts the ledger (an environment of
+/// another site, a release of another environment, a release that moved) is refused into <c>mutation-intake_error</c>
+/// with the reason, before the saga sees it. Any other message type is refused here too (the door refuses them first).
 /// </summary>
-public sealed class MutationIntakeFilter<T>(IReleaseLedger ledger) : IFilter<ConsumeContext<T>>
+public sealed class MutationIntakeFilter<T>(EfReleaseLedger ledger) : IFilter<ConsumeContext<T>>
     where T : class
 {
     public async Task Send(ConsumeContext<T> context, IPipe<ConsumeContext<T>> next)
@@ -29,6 +28,9 @@ public sealed class MutationIntakeFilter<T>(IReleaseLedger ledger) : IFilter<Con
             throw new RejectedMessageException(nameof(MutationCompleted), check.Conflicts);
         }
 
+        // This check comes before the saga's row is loaded. Another runner may record this environment in between; the
+        // saga's own check must then see that, read after its row, so it reads the ledger again (one query).
+        ledger.ForgetReads();
         await next.Send(context);
     }
 

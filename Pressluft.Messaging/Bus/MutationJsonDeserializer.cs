@@ -15,7 +15,9 @@ namespace Pressluft.Messaging.Bus;
 /// </summary>
 public sealed class MutationJsonDeserializer : IMessageDeserializer, ISerializerFactory
 {
-    private const RawSerializerOptions Options = RawSerializerOptions.CopyHeaders;
+    // No flag: the publisher's transport headers are not copied onto what the gate sends on (runner requests, its
+    // public events); message id, correlation and the like are read all the same.
+    private const RawSerializerOptions Options = 0;
     private static readonly string[] MessageTypes = [MessageUrn.ForTypeString<MutationCompleted>()];
 
     public ContentType ContentType => SystemTextJsonRawMessageSerializer.JsonContentType;

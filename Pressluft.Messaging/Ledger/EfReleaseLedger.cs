@@ -32,6 +32,16 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     // unit of work: recording the mutation asks again, and none of it ever changes once recorded.
     private readonly Dictionary<(KeyKind Kind, Guid Id), RecordedKey> _recorded = [];
 
+    /// <summary>
+    /// Forgets what this unit of work has read of recorded keys, and which it did not find: the next check reads them
+    /// again. For a check made before the saga's row is loaded (the intake's), which must not answer for the saga's own.
+    /// </summary>
+    public void ForgetReads()
+    {
+        _recorded.Clear();
+        _absent.Clear();
+    }
+
     public async Task<MutationCheck> CheckMutationAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
         await ReadRecordedKeysAsync(mutation, cancellationToken);

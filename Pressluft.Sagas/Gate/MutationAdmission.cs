@@ -8,7 +8,8 @@ namespace Pressluft.Sagas.Gate;
 
 /// <summary>
 /// Decides whether a <see cref="MutationCompleted"/> opens a gate. It does not when the mutation was gated already
-/// (a duplicate), when it contradicts the ledger (recorded as a rejected gate, normally refused at the intake first),
+/// (a duplicate), when it contradicts the ledger (recorded as a rejected gate; the intake refuses such a mutation before
+/// the saga sees it, so this is for one that reaches the saga's queue without that check),
 /// or when it completed before the mutation gated last (older: recorded as a gate superseded at once, because the
 /// newer mutation's gate already judges what is live); each of these is logged and counted. Every mutation that is not
 /// a duplicate thus ends in exactly one gate outcome, and its publisher hears of it.
@@ -53,8 +54,8 @@ public sealed class MutationAdmission(IReleaseLedger ledger, GuardedConfig confi
         return true;
     }
 
-    // Two events racing past the intake can both contradict the ledger; the second is recorded as a rejected gate with
-    // the reason, inside this transaction, and nothing else changes.
+    // A mutation that reached the saga without the intake's check and contradicts the ledger is recorded as a rejected
+    // gate with the reason, inside this transaction, and nothing else changes.
     private async Task RejectAsync(BehaviorContext<ReleaseLifecycleState, MutationCompleted> context, IReadOnlyList<string> conflicts)
     {
         var mutation = context.Message;

@@ -22,7 +22,7 @@ using Pressluft.Runner.Hosting;
 //   5. the embedded default (in-memory bus + SQLite), composed in this process as `pressluft run` composes it (with its
 //      runtime settings, see the .csproj), with the stub: event -> request latency, timed as in 3.
 // Everything runs through the service's real registration: background services on, the EF inbox/outbox on every
-// endpoint that writes or answers (the saga's and the runner's; the intake only reads and forwards under a stable id),
+// endpoint that writes or answers (the saga's, also on mutation-intake, and the runner's),
 // the runner's real consumers and launcher. Nothing here is asserted; the numbers are printed.
 BenchOptions options;
 try

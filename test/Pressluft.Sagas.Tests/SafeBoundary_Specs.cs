@@ -1,4 +1,5 @@
 using MassTransit;
+using MassTransit.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ using Pressluft.Testing;
 namespace Pressluft.Sagas.Tests;
 
 [TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
-public sealed class When_a_mutation_contradicting_the_ledger_races_past_the_intake(LedgerProvider ledger)
+public sealed class When_a_mutation_contradicting_the_ledger_reaches_the_saga_without_the_intake(LedgerProvider ledger)
 {
     // The intake refuses these; a mutation that reaches the saga's own queue without that check is checked by the saga,
     // inside its transaction, and recorded as a rejected gate instead of failing and retrying.
@@ -72,6 +73,32 @@ public sealed class When_another_saga_event_is_put_on_the_intake(LedgerProvider 
             Assert.That((await Snapshot.TakeAsync(host)).SagaState, Is.EqualTo(nameof(host.Machine.HealthChecking)));
             Assert.That((await host.JobsAsync(site.EnvironmentId)).Single().Status, Is.EqualTo(JobStatuses.Queued));
             Assert.That(host.Runner.RollbackRequests, Is.Empty);
+        });
+    }
+}
+
+// MassTransit's plain-JSON reader offers a body that names no type (or any) to every type asked for; on mutation-intake,
+// where the saga listens for all its events, plain JSON must be a MutationCompleted and nothing else, whatever its
+// headers claim.
+public sealed class When_plain_json_on_the_intake_claims_another_type
+{
+    [Test]
+    public void Should_be_read_as_a_mutation_only()
+    {
+        var headers = new DictionarySendHeaders(new Dictionary<string, object?> { [MessageHeaders.MessageType] = MessageUrn.ForTypeString<HealthCheckFailed>() });
+        var site = new SiteFixture();
+        var sent = site.Mutation(site.NewRelease("r1"));
+        var body = new StringMessageBody(System.Text.Json.JsonSerializer.Serialize(sent, SystemTextJsonMessageSerializer.Options));
+
+        var read = new MutationJsonDeserializer().Deserialize(body, headers);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(read.IsSupportedMessageType<HealthCheckFailed>(), Is.False);
+            Assert.That(read.IsSupportedMessageType<JobStarted>(), Is.False);
+            Assert.That(read.IsSupportedMessageType<MutationCompleted>(), Is.True);
+            Assert.That(read.TryGetMessage<MutationCompleted>(out var mutation), Is.True);
+            Assert.That(mutation!.MutationJobId, Is.EqualTo(sent.MutationJobId));
         });
     }
 }
