@@ -19,7 +19,8 @@ public sealed class OutboxDeadlines(PressluftDbContext db) : IDeadlines
         ArgumentNullException.ThrowIfNull(context);
         var id = NewId.NextGuid();
         // To the saga's own queue, also from mutation-intake, where a gate opens (a sibling of the input address).
-        await context.ScheduleSend(new Uri(context.ReceiveContext.InputAddress, ReleaseLifecycleSagaDefinition.QueueName), delay, message, Pipe.Execute<SendContext<T>>(send => send.MessageId = id));
+        var sagaQueue = new Uri(context.ReceiveContext.InputAddress, ReleaseLifecycleSagaDefinition.QueueName);
+        await context.ScheduleSend(sagaQueue, delay, message, Pipe.Execute<SendContext<T>>(send => send.MessageId = id));
         return id;
     }
 

@@ -19,7 +19,8 @@ namespace Pressluft.Runner.Http;
 /// <summary>
 /// The HTTP intake: the same plain-JSON documents a publisher sends to RabbitMQ, read with MassTransit's own JSON
 /// settings and checked by exactly the validators the bus endpoints run. A bad document is answered 400 with the
-/// reasons and changes nothing; a good one is published as a publisher would, and its gate opens on mutation-intake. On the embedded default a mutation is answered 202 once its gate is stored (a restart then resumes it).
+/// reasons and changes nothing; a good one is published as a publisher would, and its gate opens on mutation-intake. On
+/// the embedded default a mutation is answered 202 once its gate is stored (a restart then resumes it).
 /// </summary>
 public static class IntakeEndpoints
 {

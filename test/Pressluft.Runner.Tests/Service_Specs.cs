@@ -31,8 +31,13 @@ public sealed class When_a_broken_deploy_is_published_as_plain_json_to_rabbitmq
         var releases = await world.QueryAsync(db => db.Releases.AsNoTracking().ToDictionaryAsync(r => r.Id, r => r.HealthStatus));
         var jobs = await world.QueryAsync(db => db.Jobs.AsNoTracking().OrderBy(j => j.CreatedAt).ToListAsync());
         var queues = await world.QueueDepthsAsync();
+        // The saga listens on mutation-intake too, for mutations only: none of its other events may be routed there.
+        var intakeSources = await world.SourcesBoundToAsync("mutation-intake");
+        var intakeQueueSources = await world.ExchangesBoundToQueueAsync("mutation-intake");
         Assert.Multiple(() =>
         {
+            Assert.That(intakeSources, Is.EqualTo(new[] { "pressluft.mutation-completed" }), "what is bound to the exchange mutation-intake");
+            Assert.That(intakeQueueSources, Is.EqualTo(new[] { "mutation-intake" }), "what is bound to the queue mutation-intake");
             Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.RolledBack));
             Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.HealthCheckFailed));
             Assert.That(releases[broken.Id], Is.EqualTo(ReleaseHealth.Unhealthy));

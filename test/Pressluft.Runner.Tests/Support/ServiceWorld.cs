@@ -164,6 +164,20 @@ public sealed class ServiceWorld : IAsyncDisposable
         return response.IsSuccessStatusCode && JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray().Count > 0;
     }
 
+    /// <summary>The exchanges bound to <paramref name="exchange"/> (the sources of its bindings), in name order.</summary>
+    public async Task<List<string>> SourcesBoundToAsync(string exchange)
+    {
+        var json = JsonNode.Parse(await _management.GetStringAsync($"api/exchanges/{Vhost}/{exchange}/bindings/destination"))!.AsArray();
+        return json.Select(b => b!["source"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The exchanges bound to the queue <paramref name="queue"/>, the default exchange left out, in name order.</summary>
+    public async Task<List<string>> ExchangesBoundToQueueAsync(string queue)
+    {
+        var json = JsonNode.Parse(await _management.GetStringAsync($"api/queues/{Vhost}/{queue}/bindings"))!.AsArray();
+        return json.Select(b => b!["source"]!.GetValue<string>()).Where(s => s.Length > 0).Order(StringComparer.Ordinal).ToList();
+    }
+
     public async Task<T> QueryAsync<T>(Func<PressluftDbContext, Task<T>> query)
     {
         _ledger ??= new ServiceCollection().AddPressluftLedger(Database.Options).BuildServiceProvider();
