@@ -77,6 +77,67 @@ public sealed class When_another_saga_event_is_put_on_the_intake(LedgerProvider 
     }
 }
 
+// A MassTransit envelope lists every type its message may be read as, and the saga on mutation-intake takes each one
+// it knows: an envelope that names another of its events beside MutationCompleted, with a body that reads as both, is
+// refused whole, and no gate opens.
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_an_envelope_on_the_intake_names_another_type_too(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_refuse_it_without_opening_a_gate()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var mutation = site.Mutation(site.NewRelease("r1"));
+        var both = new MutationAndAnswer
+        {
+            MutationJobId = mutation.MutationJobId,
+            JobType = mutation.JobType,
+            SiteId = mutation.SiteId,
+            EnvironmentId = mutation.EnvironmentId,
+            Node = mutation.Node,
+            EnvironmentUrl = mutation.EnvironmentUrl,
+            Release = mutation.Release,
+            CompletedAt = mutation.CompletedAt,
+            JobId = Guid.NewGuid(),
+            Verdict = HealthVerdicts.Failed,
+            Error = new JobError { Code = ErrorCodes.HealthCheckFailed, Message = "http (HTTP 500)" },
+        };
+        var messageId = NewId.NextGuid();
+
+        var intake = await host.Harness.Bus.GetSendEndpoint(new Uri($"queue:{MutationIntake.QueueName}"));
+        await intake.Send(both, c =>
+        {
+            c.MessageId = messageId;
+            c.SupportedMessageTypes = [MessageUrn.ForTypeString<MutationCompleted>(), MessageUrn.ForTypeString<HealthCheckFailed>()];
+        });
+        var faults = await host.FaultsAsync(messageId, MutationIntake.QueueName);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(faults.Select(f => f.Message), Has.Some.Contains($"{MutationIntake.QueueName} takes MutationCompleted only, not"));
+            Assert.That(await host.QueryAsync(db => db.Gates.CountAsync()), Is.Zero, "a gate opened");
+            Assert.That(host.Runner.CheckRequests, Is.Empty);
+        });
+    }
+}
+
+/// <summary>A body that reads as a <see cref="MutationCompleted"/> and as a <see cref="HealthCheckFailed"/>.</summary>
+internal sealed record MutationAndAnswer
+{
+    public required Guid MutationJobId { get; init; }
+    public required string JobType { get; init; }
+    public required Guid SiteId { get; init; }
+    public required Guid EnvironmentId { get; init; }
+    public required NodeRef Node { get; init; }
+    public required string EnvironmentUrl { get; init; }
+    public required ReleaseRef Release { get; init; }
+    public required DateTimeOffset CompletedAt { get; init; }
+    public required Guid JobId { get; init; }
+    public required string Verdict { get; init; }
+    public required JobError Error { get; init; }
+}
+
 // MassTransit's plain-JSON reader offers a body that names no type (or any) to every type asked for; on mutation-intake,
 // where the saga listens for all its events, plain JSON must be a MutationCompleted and nothing else, whatever its
 // headers claim.

@@ -214,6 +214,13 @@ public sealed class GateTestHost : IAsyncDisposable
         Assert.That(faults, Is.Empty, $"a delivery of message {messageId} faulted");
     }
 
+    /// <summary>Waits until <paramref name="queue"/> has finished with the message <paramref name="messageId"/>; returns why each delivery faulted.</summary>
+    public async Task<IReadOnlyList<Exception>> FaultsAsync(Guid messageId, string queue)
+    {
+        await Until(() => Task.FromResult(_receives.Count(messageId, queue) >= 1), null, $"message {messageId} to be finished on {queue}");
+        return _receives.Faults(messageId, queue);
+    }
+
     /// <summary>Polls the ledger until <paramref name="condition"/> holds.</summary>
     public Task Eventually(Func<PressluftDbContext, Task<bool>> condition, TimeSpan? timeout = null, string? what = null) =>
         Until(() => QueryAsync(condition), timeout, what);
