@@ -165,16 +165,15 @@ public sealed class ServiceWorld : IAsyncDisposable
     }
 
     /// <summary>The exchanges bound to <paramref name="exchange"/> (the sources of its bindings), in name order.</summary>
-    public async Task<List<string>> SourcesBoundToAsync(string exchange)
-    {
-        var json = JsonNode.Parse(await _management.GetStringAsync($"api/exchanges/{Vhost}/{exchange}/bindings/destination"))!.AsArray();
-        return json.Select(b => b!["source"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
-    }
+    public Task<List<string>> SourcesBoundToAsync(string exchange) => BindingSourcesAsync($"api/exchanges/{Vhost}/{exchange}/bindings/destination");
 
-    /// <summary>The exchanges bound to the queue <paramref name="queue"/>, the default exchange left out, in name order.</summary>
-    public async Task<List<string>> ExchangesBoundToQueueAsync(string queue)
+    /// <summary>The exchanges bound to the queue <paramref name="queue"/>, in name order.</summary>
+    public Task<List<string>> ExchangesBoundToQueueAsync(string queue) => BindingSourcesAsync($"api/queues/{Vhost}/{queue}/bindings");
+
+    // The named sources of the bindings the management API lists at path; the default exchange ("") is left out.
+    private async Task<List<string>> BindingSourcesAsync(string path)
     {
-        var json = JsonNode.Parse(await _management.GetStringAsync($"api/queues/{Vhost}/{queue}/bindings"))!.AsArray();
+        var json = JsonNode.Parse(await _management.GetStringAsync(path))!.AsArray();
         return json.Select(b => b!["source"]!.GetValue<string>()).Where(s => s.Length > 0).Order(StringComparer.Ordinal).ToList();
     }
 

@@ -206,18 +206,17 @@ public sealed class GateTestHost : IAsyncDisposable
     /// outgoing messages included; fails if one of them faulted. For copies of one message: the inbox keeps a consumed copy
     /// from reaching the saga, so <see cref="HandledAsync{T}"/> cannot see it.
     /// </summary>
-    public async Task ReceivedAsync(Guid messageId, int times, string queue = ReleaseLifecycleSagaDefinition.QueueName)
+    public async Task ReceivedAsync(Guid messageId, int times, string queue = ReleaseLifecycleSagaDefinition.QueueName) =>
+        Assert.That(await FaultsAsync(messageId, queue, times), Is.Empty, $"a delivery of message {messageId} faulted");
+
+    /// <summary>
+    /// Waits until <paramref name="queue"/> has finished with <paramref name="times"/> deliveries of the message
+    /// <paramref name="messageId"/>; returns why each delivery faulted.
+    /// </summary>
+    public async Task<IReadOnlyList<Exception>> FaultsAsync(Guid messageId, string queue, int times = 1)
     {
         await Until(() => Task.FromResult(_receives.Count(messageId, queue) >= times), null,
             $"{times} deliveries of message {messageId} to {queue} to be finished");
-        var faults = _receives.Faults(messageId, queue);
-        Assert.That(faults, Is.Empty, $"a delivery of message {messageId} faulted");
-    }
-
-    /// <summary>Waits until <paramref name="queue"/> has finished with the message <paramref name="messageId"/>; returns why each delivery faulted.</summary>
-    public async Task<IReadOnlyList<Exception>> FaultsAsync(Guid messageId, string queue)
-    {
-        await Until(() => Task.FromResult(_receives.Count(messageId, queue) >= 1), null, $"message {messageId} to be finished on {queue}");
         return _receives.Faults(messageId, queue);
     }
 
