@@ -221,20 +221,41 @@ void StopService(string script)
     }
 }
 
-// One plain line CI can read, summed over every test project's TRX file.
+// One plain line CI can read, summed over every test project's TRX file; and failures.txt, each failed test's name
+// with the head of its message, because CI keeps only the end of a long log and the console's report of a failure is
+// far above it.
 void WriteSummary()
 {
     long passed = 0, failed = 0, skipped = 0;
+    var failures = new List<string>();
     foreach (var trx in GetFiles($"{resultsDirectory}/*.trx"))
     {
-        var counters = XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
+        var document = XDocument.Load(trx.FullPath);
+        var counters = document.Descendants().First(e => e.Name.LocalName == "Counters");
         long Count(string name) => long.Parse(counters.Attribute(name)?.Value ?? "0");
         passed += Count("passed");
         failed += Count("failed") + Count("error") + Count("timeout") + Count("aborted");
         skipped += Count("notExecuted");
+        var classes = document.Descendants().Where(e => e.Name.LocalName == "UnitTest").ToDictionary(
+            e => e.Attribute("id")?.Value ?? "",
+            e => e.Descendants().FirstOrDefault(m => m.Name.LocalName == "TestMethod")?.Attribute("className")?.Value ?? "");
+        foreach (var result in document.Descendants().Where(e => e.Name.LocalName == "UnitTestResult"))
+        {
+            var outcome = result.Attribute("outcome")?.Value;
+            if (outcome is "Passed" or "NotExecuted")
+            {
+                continue;
+            }
+
+            var message = result.Descendants().FirstOrDefault(e => e.Name.LocalName == "Message")?.Value ?? "";
+            var head = string.Join("\n", message.TrimEnd().Split('\n').Take(12).Select(l => "    " + l.TrimEnd()));
+            var testClass = classes.GetValueOrDefault(result.Attribute("testId")?.Value ?? "", "");
+            failures.Add($"{outcome}: {testClass}.{result.Attribute("testName")?.Value}\n{head}");
+        }
     }
 
     var line = $"{passed} passed, {failed} failed, {skipped} skipped";
+    System.IO.File.WriteAllText($"{resultsDirectory}/failures.txt", string.Join("\n", failures) + (failures.Count > 0 ? "\n" : ""));
     System.IO.File.WriteAllText($"{resultsDirectory}/summary.txt", line + "\n");
     Information(line);
     if (passed + failed + skipped == 0)

@@ -38,6 +38,9 @@ public sealed class ScriptedRunner
     public ConcurrentQueue<HealthCheckRequested> CheckRequests { get; } = new();
     public ConcurrentQueue<RollbackRequested> RollbackRequests { get; } = new();
 
+    /// <summary>Every <see cref="JobStarted"/> this runner has announced, before publishing it.</summary>
+    public ConcurrentQueue<JobStarted> Starts { get; } = new();
+
     public void Script(Guid releaseId, params CheckAnswer[] answers) =>
         _checks.GetOrAdd(releaseId, _ => new ConcurrentQueue<CheckAnswer>()).EnqueueRange(answers);
 
@@ -72,7 +75,7 @@ public sealed class ScriptedHealthCheckConsumer(ScriptedRunner runner) : IConsum
             return;
         }
 
-        await context.Publish(new JobStarted
+        var started = new JobStarted
         {
             JobId = request.JobId,
             Attempt = request.Attempt,
@@ -80,7 +83,9 @@ public sealed class ScriptedHealthCheckConsumer(ScriptedRunner runner) : IConsum
             JobType = JobTypes.HealthCheck,
             Worker = "scripted",
             StartedAt = DateTimeOffset.UtcNow,
-        });
+        };
+        runner.Starts.Enqueue(started);
+        await context.Publish(started);
 
         if (answer == CheckAnswer.Pass)
         {
