@@ -32,16 +32,6 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     // unit of work: recording the mutation asks again, and none of it ever changes once recorded.
     private readonly Dictionary<(KeyKind Kind, Guid Id), RecordedKey> _recorded = [];
 
-    /// <summary>
-    /// Forgets what this unit of work has read of recorded keys, and which it did not find: the next check reads them
-    /// again. For a check made before the saga's row is loaded (the intake's), which must not answer for the saga's own.
-    /// </summary>
-    public void ForgetReads()
-    {
-        _recorded.Clear();
-        _absent.Clear();
-    }
-
     public async Task<MutationCheck> CheckMutationAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
         await ReadRecordedKeysAsync(mutation, cancellationToken);
@@ -72,9 +62,10 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     }
 
     // The mutation's gate (with its environment), site, environment (with its site) and releases (with their environment
-    // and path) as recorded, in one round trip: the intake checks every event with it, on the way to the gate, and the
-    // saga asks nothing of these rows again before it records the mutation. Only what the change tracker, an earlier read
-    // or an earlier miss does not answer is read; what the query does not find is remembered as absent, as FindAsync would.
+    // and path) as recorded, in one round trip: the saga's admission checks every mutation with it, after the saga's row
+    // is loaded, and asks nothing of these rows again before it records the mutation. Only what the change tracker, an
+    // earlier read or an earlier miss does not answer is read; what the query does not find is remembered as absent, as
+    // FindAsync would.
     private async Task ReadRecordedKeysAsync(MutationCompleted mutation, CancellationToken cancellationToken)
     {
         var gateId = Unknown<GateRecord>(KeyKind.Gate, mutation.MutationJobId);

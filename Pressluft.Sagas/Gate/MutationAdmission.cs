@@ -3,13 +3,15 @@ using Microsoft.Extensions.Logging;
 using Pressluft.Contracts;
 using Pressluft.Sagas.Ledger;
 using Pressluft.Sagas.StateMachines;
+using Pressluft.Sagas.Validation;
 
 namespace Pressluft.Sagas.Gate;
 
 /// <summary>
 /// Decides whether a <see cref="MutationCompleted"/> opens a gate. It does not when the mutation was gated already
-/// (a duplicate), when it contradicts the ledger (recorded as a rejected gate; the intake refuses such a mutation before
-/// the saga sees it, so this is for one that reaches the saga's queue without that check),
+/// (a duplicate), when it contradicts the ledger (refused with the reason where the context is marked
+/// <see cref="RefuseLedgerConflicts"/>, as on the intake; else, for one that reaches the saga's queue another way,
+/// recorded as a rejected gate),
 /// or when it completed before the mutation gated last (older: recorded as a gate superseded at once, because the
 /// newer mutation's gate already judges what is live); each of these is logged and counted. Every mutation that is not
 /// a duplicate thus ends in exactly one gate outcome, and its publisher hears of it.
@@ -32,6 +34,11 @@ public sealed class MutationAdmission(IReleaseLedger ledger, GuardedConfig confi
 
         if (check.Conflicts.Count > 0)
         {
+            if (context.TryGetPayload<RefuseLedgerConflicts>(out _))
+            {
+                throw new RejectedMessageException(nameof(MutationCompleted), check.Conflicts);
+            }
+
             await RejectAsync(context, check.Conflicts);
             return false;
         }
@@ -54,8 +61,8 @@ public sealed class MutationAdmission(IReleaseLedger ledger, GuardedConfig confi
         return true;
     }
 
-    // A mutation that reached the saga without the intake's check and contradicts the ledger is recorded as a rejected
-    // gate with the reason, inside this transaction, and nothing else changes.
+    // A mutation that reached the saga's own queue and contradicts the ledger is recorded as a rejected gate with the
+    // reason, inside this transaction, and nothing else changes.
     private async Task RejectAsync(BehaviorContext<ReleaseLifecycleState, MutationCompleted> context, IReadOnlyList<string> conflicts)
     {
         var mutation = context.Message;

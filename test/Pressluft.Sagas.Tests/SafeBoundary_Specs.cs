@@ -49,6 +49,43 @@ public sealed class When_a_mutation_contradicting_the_ledger_reaches_the_saga_wi
     }
 }
 
+// On the intake the saga's own check of the ledger (one read, after its row is loaded) refuses a contradicting mutation
+// into the intake's error queue with the reason, rolling back everything, instead of recording a rejected gate.
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_mutation_contradicting_the_ledger_is_published(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_refuse_it_at_the_intake_with_the_reason_and_record_nothing()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger);
+        var site = new SiteFixture();
+        var r1 = site.NewRelease("r1");
+        var first = site.Mutation(r1);
+        await host.GateAsync(first);
+        var otherSite = new SiteFixture();
+        var contradicting = site.Mutation(site.NewRelease("r2"), r1) with { SiteId = otherSite.SiteId };
+        var messageId = NewId.NextGuid();
+
+        await host.Harness.Bus.Publish(contradicting, c => c.MessageId = messageId);
+        await host.Harness.Published.Any<Fault<MutationCompleted>>(f => f.Context.Message.FaultedMessageId == messageId);
+        await host.FaultsAsync(messageId, MutationIntake.QueueName);
+        var reasons = host.Harness.Published.Select<Fault<MutationCompleted>>(f => f.Context.Message.FaultedMessageId == messageId)
+            .SelectMany(f => f.Context.Message.Exceptions).Select(e => e.Message).ToList();
+
+        var environment = await host.EnvironmentAsync(site.EnvironmentId);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(reasons, Has.Some.Contains($"environment {site.EnvironmentId} belongs to site {site.SiteId}, not {otherSite.SiteId}"));
+            Assert.That(await host.QueryAsync(db => db.Gates.CountAsync(g => g.MutationJobId == contradicting.MutationJobId)), Is.Zero, "a gate was recorded");
+            Assert.That(await host.QueryAsync(db => db.Sites.CountAsync(x => x.Id == otherSite.SiteId)), Is.Zero, "the other site was recorded");
+            Assert.That(await host.QueryAsync(db => db.Releases.CountAsync()), Is.EqualTo(1), "the refused mutation's release was recorded");
+            Assert.That(environment.CurrentReleaseId, Is.EqualTo(r1.Id));
+            Assert.That(environment.Status, Is.EqualTo(EnvironmentStatuses.Active));
+            Assert.That(host.Runner.CheckRequests, Has.Count.EqualTo(1), "the refused mutation was checked");
+        });
+    }
+}
+
 // mutation-intake is the public door (bound to pressluft.mutation-completed) and the saga runs there, for
 // MutationCompleted only: any other event the saga knows, put on that queue, must not move a gate.
 [TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
