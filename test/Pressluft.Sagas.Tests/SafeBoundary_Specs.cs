@@ -20,13 +20,7 @@ public sealed class When_a_mutation_contradicting_the_ledger_reaches_the_saga_wi
     public async Task Should_record_a_rejected_gate_with_the_reason_and_change_nothing_else()
     {
         await using var host = await GateTestHost.StartAsync(ledger);
-        var site = new SiteFixture();
-        var r1 = site.NewRelease("r1");
-        var first = site.Mutation(r1);
-        await host.PublishAsync(first);
-        await host.WaitForGateAsync(first.MutationJobId);
-        var otherSite = new SiteFixture();
-        var contradicting = site.Mutation(site.NewRelease("r2"), r1) with { SiteId = otherSite.SiteId };
+        var (site, r1, otherSite, contradicting) = await Contradictions.DeployUnderAnotherSiteAsync(host);
 
         var sagaQueue = await host.Harness.Bus.GetSendEndpoint(ReleaseLifecycleSagaDefinition.SagaQueue);
         await sagaQueue.Send(contradicting);
@@ -58,12 +52,7 @@ public sealed class When_a_mutation_contradicting_the_ledger_is_published(Ledger
     public async Task Should_refuse_it_at_the_intake_with_the_reason_and_record_nothing()
     {
         await using var host = await GateTestHost.StartAsync(ledger);
-        var site = new SiteFixture();
-        var r1 = site.NewRelease("r1");
-        var first = site.Mutation(r1);
-        await host.GateAsync(first);
-        var otherSite = new SiteFixture();
-        var contradicting = site.Mutation(site.NewRelease("r2"), r1) with { SiteId = otherSite.SiteId };
+        var (site, r1, otherSite, contradicting) = await Contradictions.DeployUnderAnotherSiteAsync(host);
         var messageId = NewId.NextGuid();
 
         await host.Harness.Bus.Publish(contradicting, c => c.MessageId = messageId);
@@ -83,6 +72,22 @@ public sealed class When_a_mutation_contradicting_the_ledger_is_published(Ledger
             Assert.That(environment.Status, Is.EqualTo(EnvironmentStatuses.Active));
             Assert.That(host.Runner.CheckRequests, Has.Count.EqualTo(1), "the refused mutation was checked");
         });
+    }
+}
+
+internal static class Contradictions
+{
+    /// <summary>
+    /// Gates r1 of a new site, then returns a deploy of r2 over r1 (not yet published) that names another site as the
+    /// environment's owner: it contradicts the ledger.
+    /// </summary>
+    public static async Task<(SiteFixture Site, ReleaseRef Prior, SiteFixture OtherSite, MutationCompleted Mutation)> DeployUnderAnotherSiteAsync(GateTestHost host)
+    {
+        var site = new SiteFixture();
+        var r1 = site.NewRelease("r1");
+        await host.GateAsync(site.Mutation(r1));
+        var otherSite = new SiteFixture();
+        return (site, r1, otherSite, site.Mutation(site.NewRelease("r2"), r1) with { SiteId = otherSite.SiteId });
     }
 }
 
