@@ -14,7 +14,7 @@ namespace Pressluft.Sagas.Tests;
 [TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
 public sealed class When_a_mutation_contradicting_the_ledger_reaches_the_saga_without_the_intake(LedgerProvider ledger)
 {
-    // The intake refuses these; a mutation that reaches the saga's own queue without that check is checked by the saga,
+    // On the intake these are refused (the next spec); one sent to the saga's own queue is checked by the same read,
     // inside its transaction, and recorded as a rejected gate instead of failing and retrying.
     [Test]
     public async Task Should_record_a_rejected_gate_with_the_reason_and_change_nothing_else()
