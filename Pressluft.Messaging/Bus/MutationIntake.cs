@@ -11,10 +11,9 @@ namespace Pressluft.Messaging.Bus;
 /// <c>pressluft.mutation-completed</c>. It takes MassTransit envelopes and plain JSON from any publisher
 /// (<see cref="MutationJsonDeserializer"/>). The saga runs here for this one event: the door
 /// (<see cref="MutationIntakeDoor"/>: the type and the field rules) and then, in the saga's unit of work, the ledger's
-/// rules (the saga's admission, marked by <see cref="MutationIntakeFilter{T}"/>) refuse a bad event into
-/// <c>mutation-intake_error</c> with the reason,
-/// and a good one opens its gate at once, with no second trip through the broker to the saga's queue. Everything else
-/// the saga hears (answers, deadlines, resets) comes to its own queue.
+/// rules (the saga's admission) refuse a bad event into <c>mutation-intake_error</c> with the reason, and a good one
+/// opens its gate at once, with no second trip through the broker to the saga's queue. Everything else the saga hears
+/// (answers, deadlines, resets) comes to its own queue.
 /// </summary>
 public static class MutationIntake
 {

@@ -1,5 +1,6 @@
 using MassTransit;
 using Pressluft.Contracts;
+using Pressluft.Sagas.Gate;
 using Pressluft.Sagas.Validation;
 
 namespace Pressluft.Messaging.Bus;
@@ -9,7 +10,9 @@ namespace Pressluft.Messaging.Bus;
 /// that is not a <see cref="MutationCompleted"/> alone (another type, or an envelope that also names another), or that breaks
 /// a field rule, is refused into <c>mutation-intake_error</c> with the reason. So what a publisher puts on the public
 /// queue reaches the saga's machinery only as a valid mutation: nothing else waits in an environment's partition ahead
-/// of its runners' answers, or opens a database transaction.
+/// of its runners' answers, or opens a database transaction. A mutation it lets in is marked
+/// <see cref="RefuseLedgerConflicts"/>: if it contradicts the ledger, the saga refuses it into the same error queue with
+/// the reason (its admission reads the ledger once, after the saga's row is loaded), instead of recording a rejected gate.
 /// </summary>
 public sealed class MutationIntakeDoor(IReadOnlyList<IMessageValidator<MutationCompleted>> validators) : IFilter<ConsumeContext>
 {
@@ -32,6 +35,7 @@ public sealed class MutationIntakeDoor(IReadOnlyList<IMessageValidator<MutationC
             throw new RejectedMessageException(nameof(MutationCompleted), problems);
         }
 
+        context.GetOrAddPayload(() => RefuseLedgerConflicts.Instance);
         return next.Send(context);
     }
 

@@ -9,7 +9,7 @@ namespace Pressluft.Messaging.Bus;
 /// <summary>
 /// The saga's endpoints: its own queue, and <c>mutation-intake</c> for <see cref="MutationCompleted"/> (see
 /// <see cref="MutationIntake"/>). On both: messages partitioned by environment, retry (never for rejected messages),
-/// the storage's inbox/outbox, validation.
+/// the storage's inbox/outbox, validation (on the intake by its door, first).
 /// </summary>
 public sealed class ReleaseLifecycleSagaDefinition : SagaDefinition<ReleaseLifecycleState>
 {
@@ -62,10 +62,10 @@ public sealed class ReleaseLifecycleSagaDefinition : SagaDefinition<ReleaseLifec
         endpointConfigurator.UseConsumeFilter(typeof(EnvironmentPartitionFilter<>), context);
         // Everything the saga does is in its unit of work: a first delivery runs without reading its inbox row first.
         endpointConfigurator.UseEntityFrameworkInboxOutbox(context, onlyUnitOfWork: true);
-        endpointConfigurator.UseConsumeFilter(typeof(MessageValidationFilter<>), context);
-        if (intake)
+        if (!intake)
         {
-            endpointConfigurator.UseConsumeFilter(typeof(MutationIntakeFilter<>), context);
+            // On the intake its door (MutationIntakeDoor) has checked the fields already, before all of this.
+            endpointConfigurator.UseConsumeFilter(typeof(MessageValidationFilter<>), context);
         }
     }
 
