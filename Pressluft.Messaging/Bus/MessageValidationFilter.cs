@@ -12,7 +12,7 @@ public sealed class MessageValidationFilter<T>(IEnumerable<IMessageValidator<T>>
 {
     public Task Send(ConsumeContext<T> context, IPipe<ConsumeContext<T>> next)
     {
-        var problems = validators.SelectMany(v => v.Validate(context.Message)).ToList();
+        var problems = validators.ProblemsWith(context.Message);
         if (problems.Count > 0)
         {
             throw new RejectedMessageException(typeof(T).Name, problems);

@@ -29,7 +29,7 @@ public sealed class MutationIntakeDoor(IReadOnlyList<IMessageValidator<MutationC
                 : $"{MutationIntake.QueueName} takes {nameof(MutationCompleted)} only, and this is not one"]);
         }
 
-        var problems = validators.SelectMany(v => v.Validate(message.Message)).ToList();
+        var problems = validators.ProblemsWith(message.Message);
         if (problems.Count > 0)
         {
             throw new RejectedMessageException(nameof(MutationCompleted), problems);

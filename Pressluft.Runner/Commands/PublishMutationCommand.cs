@@ -132,7 +132,7 @@ public sealed class PublishMutationCommand(IAnsiConsole console) : AsyncCommand<
 
         // The service's own rules, before anything connects anywhere: a bad event is never sent.
         using var ledger = new LedgerReader();
-        var problems = ledger.Services.GetServices<IMessageValidator<MutationCompleted>>().SelectMany(v => v.Validate(mutation)).ToList();
+        var problems = ledger.Services.GetServices<IMessageValidator<MutationCompleted>>().ProblemsWith(mutation);
         if (problems.Count > 0)
         {
             throw new UsageException($"not published: {string.Join("; ", problems)}");

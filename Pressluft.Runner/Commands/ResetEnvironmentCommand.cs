@@ -57,7 +57,7 @@ public sealed class ResetEnvironmentCommand(IAnsiConsole console) : AsyncCommand
             RequestedAt = DateTimeOffset.UtcNow,
         };
         using var ledger = new LedgerReader();
-        var problems = ledger.Services.GetServices<IMessageValidator<ResetEnvironment>>().SelectMany(v => v.Validate(reset)).ToList();
+        var problems = ledger.Services.GetServices<IMessageValidator<ResetEnvironment>>().ProblemsWith(reset);
         if (problems.Count > 0)
         {
             throw new UsageException($"not sent: {string.Join("; ", problems)}");

@@ -59,7 +59,7 @@ public static class IntakeEndpoints
 
         // A scope, as a consume context has: the validators are whatever the bus endpoints resolve, whatever their lifetime.
         await using var scope = services.CreateAsyncScope();
-        var problems = scope.ServiceProvider.GetServices<IMessageValidator<T>>().SelectMany(v => v.Validate(message)).ToList();
+        var problems = scope.ServiceProvider.GetServices<IMessageValidator<T>>().ProblemsWith(message);
         if (problems.Count > 0)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "rejected");
