@@ -56,10 +56,10 @@ public sealed class When_a_mutation_contradicting_the_ledger_is_published(Ledger
         var messageId = NewId.NextGuid();
 
         await host.Harness.Bus.Publish(contradicting, c => c.MessageId = messageId);
+        // Its fault is published, then the intake finishes the delivery (into its error queue).
         await host.Harness.Published.Any<Fault<MutationCompleted>>(f => f.Context.Message.FaultedMessageId == messageId);
         await host.FaultsAsync(messageId, MutationIntake.QueueName);
-        var reasons = host.Harness.Published.Select<Fault<MutationCompleted>>(f => f.Context.Message.FaultedMessageId == messageId)
-            .SelectMany(f => f.Context.Message.Exceptions).Select(e => e.Message).ToList();
+        var reasons = host.PublishedFaults<MutationCompleted>([messageId]).Select(e => e.Message);
 
         var environment = await host.EnvironmentAsync(site.EnvironmentId);
         Assert.Multiple(async () =>

@@ -109,7 +109,12 @@ public sealed class GateTestHost : IAsyncDisposable
     public Task PublishAsync<T>(T message)
         where T : class => Harness.Bus.Publish(message);
 
-    /// <summary>Waits until the gate of <paramref name="mutationJobId"/> has an outcome in the ledger.</summary>
+    /// <summary>
+    /// Waits until the gate of <paramref name="mutationJobId"/> has an outcome in the ledger and the saga has handled every
+    /// job start the runner announced on its environment: a <see cref="Contracts.JobStarted"/> may come in after its job's
+    /// answer (without partitions they race on the saga's row), and is then a stale transition of its own, which a spec
+    /// counting the saga's updates must not see half way.
+    /// </summary>
     public async Task<GateRecord> WaitForGateAsync(Guid mutationJobId, TimeSpan? timeout = null)
     {
         GateRecord? gate = null;
@@ -118,7 +123,9 @@ public sealed class GateTestHost : IAsyncDisposable
             gate = await db.Gates.AsNoTracking().SingleOrDefaultAsync(g => g.MutationJobId == mutationJobId);
             return gate?.Outcome is not null;
         }, timeout, $"gate of mutation {mutationJobId} to end");
-        return gate!;
+        var environmentId = gate!.EnvironmentId;
+        await HandledAsync<Contracts.JobStarted>(m => m.EnvironmentId == environmentId, Runner.Starts.Count(s => s.EnvironmentId == environmentId), timeout);
+        return gate;
     }
 
     /// <summary>The one health check request the runner has received (the outbox delivers after the saga commits, so wait for it).</summary>
@@ -181,9 +188,7 @@ public sealed class GateTestHost : IAsyncDisposable
         {
             consumed = Saga.Consumed.Select<T>(x => match(x.Context.Message), Now).ToList();
             var ids = consumed.Select(c => c.Context.MessageId!.Value).ToList();
-            var faults = Harness.Published.Select<Fault<T>>(f => ids.Contains(f.Context.Message.FaultedMessageId ?? Guid.Empty), Now)
-                .SelectMany(f => f.Context.Message.Exceptions)
-                .ToList();
+            var faults = PublishedFaults<T>(ids);
             if (faults.Count > 0)
             {
                 Assert.Fail($"{typeof(T).Name} faulted instead of being handled: {string.Join("; ", faults.Select(e => $"{e.ExceptionType}: {e.Message}"))}");
@@ -199,6 +204,13 @@ public sealed class GateTestHost : IAsyncDisposable
         }, timeout, $"the saga to handle {count} {typeof(T).Name}");
         return consumed;
     }
+
+    /// <summary>Why each <typeparamref name="T"/> of <paramref name="messageIds"/> faulted, from the faults published so far.</summary>
+    public IReadOnlyList<ExceptionInfo> PublishedFaults<T>(IReadOnlyCollection<Guid> messageIds)
+        where T : class =>
+        Harness.Published.Select<Fault<T>>(f => messageIds.Contains(f.Context.Message.FaultedMessageId ?? Guid.Empty), Now)
+            .SelectMany(f => f.Context.Message.Exceptions)
+            .ToList();
 
     /// <summary>
     /// Waits until <paramref name="queue"/> (the saga's own by default; <see cref="MutationIntake.QueueName"/> for mutations)
