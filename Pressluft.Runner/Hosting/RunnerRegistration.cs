@@ -66,7 +66,14 @@ public static class RunnerRegistration
             if (endpoints)
             {
                 x.AddPressluftEndpoints();
-                x.AddConfigureEndpointsCallback((_, _, cfg) => cfg.ConcurrentMessageLimit = transport.ConcurrentMessageLimit);
+                var started = new BusStartGate();
+                services.AddBusObserver(_ => started);
+                x.AddConfigureEndpointsCallback((_, _, cfg) =>
+                {
+                    cfg.ConcurrentMessageLimit = transport.ConcurrentMessageLimit;
+                    // No endpoint consumes before every endpoint is bound: what it publishes must find its queue.
+                    cfg.UseFilter(started.Filter);
+                });
             }
 
             configure?.Invoke(x);

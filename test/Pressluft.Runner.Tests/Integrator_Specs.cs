@@ -1,6 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MassTransit;
+using MassTransit.RabbitMqTransport;
+using Microsoft.EntityFrameworkCore;
 using Pressluft.Contracts;
 using Pressluft.Runner.Tests.Support;
 using Pressluft.Testing;
@@ -85,5 +88,75 @@ public sealed class When_a_non_dotnet_service_publishes_before_the_gate_ever_ran
         }
 
         throw new TimeoutException($"nothing arrived in {queue} within {timeout}");
+    }
+}
+
+/// <summary>
+/// The same backlog, on a first start where one of the service's own endpoints binds late: health-check declares its
+/// queue and bindings seconds after the others (a slow broker, or the order the endpoints happen to start in). The event
+/// waiting in the intake must not be gated before then: the health check it requests would go to an exchange no queue is
+/// bound to yet, and be lost until its deadline.
+/// </summary>
+public sealed class When_the_service_first_starts_on_a_backlog_and_one_of_its_endpoints_binds_late
+{
+    private static readonly TimeSpan Late = TimeSpan.FromSeconds(4);
+
+    [Test]
+    public async Task Should_gate_the_waiting_event_once_every_endpoint_is_bound()
+    {
+        await using var world = await ServiceWorld.CreateAsync();
+        var site = world.Ansible.Site;
+        var release = site.AddRelease("r1");
+        site.MakeCurrent(release);
+        var mutationJobId = Guid.NewGuid();
+
+        var factory = new ConnectionFactory { Uri = world.RabbitUrl };
+        await using (var connection = await factory.CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await channel.ExchangeDeclareAsync("pressluft.mutation-completed", ExchangeType.Fanout, durable: true);
+            await channel.ExchangeDeclareAsync("mutation-intake", ExchangeType.Fanout, durable: true);
+            await channel.ExchangeBindAsync("mutation-intake", "pressluft.mutation-completed", "");
+            await channel.QueueDeclareAsync("mutation-intake", durable: true, exclusive: false, autoDelete: false);
+            await channel.QueueBindAsync("mutation-intake", "mutation-intake", "");
+        }
+
+        await world.PublishPlainJsonAsync("pressluft.mutation-completed", ServiceWorld.MutationJson(world.Ansible, mutationJobId, site, release, null));
+        var binding = new BindLate(Late);
+        var start = world.StartInProcessAsync(bus: x => x.AddConfigureEndpointsCallback((_, name, endpoint) =>
+        {
+            if (name == "health-check" && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+            {
+                rabbit.ConfigureChannel(channel => channel.UseFilter(binding));
+            }
+        }));
+        await binding.Waiting.WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(Late / 2);
+        Assert.That(await world.TryQueryAsync(db => db.Gates.CountAsync()), Is.EqualTo(0), "nothing is gated while health-check is not bound");
+
+        await start;
+        // Well inside the health check's deadline (90 s), which would send a lost request again.
+        var gate = await world.WaitForGateAsync(mutationJobId, TimeSpan.FromSeconds(60));
+        Assert.That(gate.Outcome, Is.EqualTo(GateOutcomes.Passed));
+    }
+
+    /// <summary>On an endpoint's channel, before MassTransit declares its topology: waits once.</summary>
+    private sealed class BindLate(TimeSpan late) : IFilter<ChannelContext>
+    {
+        private readonly TaskCompletionSource _waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Waiting => _waiting.Task;
+
+        public async Task Send(ChannelContext context, IPipe<ChannelContext> next)
+        {
+            if (_waiting.TrySetResult())
+            {
+                await Task.Delay(late, context.CancellationToken);
+            }
+
+            await next.Send(context);
+        }
+
+        public void Probe(ProbeContext context) => context.CreateFilterScope("bindLate");
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -87,9 +88,11 @@ public sealed class ServiceWorld : IAsyncDisposable
         return settings;
     }
 
-    public async Task StartInProcessAsync(IDictionary<string, string?>? overrides = null)
+    /// <param name="overrides">Settings that differ from <see cref="Settings"/>.</param>
+    /// <param name="bus">What a spec adds to the bus's registration (a callback for one endpoint, say).</param>
+    public async Task StartInProcessAsync(IDictionary<string, string?>? overrides = null, Action<IBusRegistrationConfigurator>? bus = null)
     {
-        _host = RunnerHost.CreateBuilder(Settings(overrides)).Build();
+        _host = RunnerHost.CreateBuilder(Settings(overrides), bus).Build();
         await _host.StartAsync();
     }
 
@@ -150,11 +153,24 @@ public sealed class ServiceWorld : IAsyncDisposable
         return messages;
     }
 
-    /// <summary>Queues of this vhost with how many messages they hold (from the management API).</summary>
+    /// <summary>
+    /// Queues of this vhost with how many messages they hold (from the management API). A queue the broker has not counted
+    /// yet (a new one, or any just after a restart) has no count, which is not zero: waits until every queue has one.
+    /// </summary>
     public async Task<Dictionary<string, int>> QueueDepthsAsync()
     {
-        var json = JsonNode.Parse(await _management.GetStringAsync($"api/queues/{Vhost}"))!.AsArray();
-        return json.ToDictionary(q => q!["name"]!.GetValue<string>(), q => q!["messages"]?.GetValue<int>() ?? 0);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var json = JsonNode.Parse(await _management.GetStringAsync($"api/queues/{Vhost}"))!.AsArray();
+            if (json.All(q => q!["messages"] is not null) || DateTime.UtcNow > deadline)
+            {
+                return json.ToDictionary(q => q!["name"]!.GetValue<string>(), q => q!["messages"]?.GetValue<int>() ?? throw new InvalidOperationException(
+                    $"the broker has not counted queue {q["name"]} within 15 s"));
+            }
+
+            await Task.Delay(250);
+        }
     }
 
     /// <summary>Whether anything is bound to <paramref name="exchange"/> yet (a message published before that is dropped).</summary>
