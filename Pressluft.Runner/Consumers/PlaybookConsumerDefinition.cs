@@ -1,8 +1,8 @@
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Pressluft.Messaging.Outbox;
+using Pressluft.Messaging.Persistence;
 using Pressluft.Runner.Ansible;
 
 namespace Pressluft.Runner.Consumers;
@@ -34,9 +34,8 @@ public abstract class PlaybookConsumerDefinition<TConsumer> : ConsumerDefinition
 
         endpointConfigurator.UseMessageRetry(r =>
         {
-            r.Handle<DbUpdateException>();
             // A database restarting (the inbox read or commit fails) must not send a request to _error: wait it out.
-            r.Handle<Npgsql.NpgsqlException>();
+            r.Handle<Exception>(StorageFailures.Is);
             r.Intervals(100, 500, 1000, 2000, 5000, 10000);
         });
         endpointConfigurator.UseEntityFrameworkInboxOutbox(context);

@@ -1,0 +1,27 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+
+namespace Pressluft.Messaging.Persistence;
+
+/// <summary>What a ledger that cannot be reached or written for a while (a database restarting) throws.</summary>
+public static class StorageFailures
+{
+    /// <summary>
+    /// Whether <paramref name="exception"/> is the ledger failing rather than the message or the work: a provider error
+    /// (<see cref="DbException"/>: Npgsql's or SQLite's), a failed save, or either wrapped. EF Core's PostgreSQL provider
+    /// wraps a transient error of a query or a save in an <see cref="InvalidOperationException"/> ("likely due to a
+    /// transient failure"), so the type alone does not tell.
+    /// </summary>
+    public static bool Is(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is DbException or DbUpdateException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
