@@ -122,6 +122,9 @@ internal sealed class FaultWorld : IAsyncDisposable
 
     public string LogPath => Path.Combine(Root, "runners.log");
 
+    /// <summary>Where each scenario's runner log is kept once its world is gone (<c>&lt;name&gt;.log</c>); none when null.</summary>
+    public static string? LogsDirectory { get; set; }
+
     /// <summary>Adds <paramref name="count"/> sites, each with a good first release made current (not yet gated).</summary>
     public List<(Site Site, Release First)> AddSites(int count)
     {
@@ -347,6 +350,11 @@ internal sealed class FaultWorld : IAsyncDisposable
         if (Vhost is not null)
         {
             await Stack.DeleteVhostAsync(Vhost);
+        }
+
+        if (LogsDirectory is not null && File.Exists(LogPath))
+        {
+            File.Copy(LogPath, Path.Combine(LogsDirectory, $"{Name}.log"), overwrite: true);
         }
 
         if (Environment.GetEnvironmentVariable("PRESSLUFT_FAULTS_KEEP") != "1")

@@ -136,7 +136,19 @@ internal static class Invariants
 
         if (!world.Embedded)
         {
-            var queues = await world.Stack.QueueDepthsAsync(world.Vhost!) ?? throw new InvalidOperationException("the management API does not answer");
+            var queues = await world.Stack.QueueDepthsAsync(world.Vhost!);
+            for (var wait = 0; queues is null && wait < 40; wait++)
+            {
+                // A broker restarted a moment ago answers before it has counted its queues.
+                await Task.Delay(250, cancellationToken);
+                queues = await world.Stack.QueueDepthsAsync(world.Vhost!);
+            }
+
+            if (queues is null)
+            {
+                throw new InvalidOperationException("the management API does not answer with the queues' counts");
+            }
+
             foreach (var (queue, depth) in queues.Where(q => !FaultWorld.IsDeadLetter(q.Key) && q.Value > 0))
             {
                 problems.Add($"queue {queue} holds {depth}");

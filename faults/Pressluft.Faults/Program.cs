@@ -4,7 +4,8 @@ using Pressluft.Faults;
 
 // The fault-injection suite: each scenario prints one line; the exit code is 1 when any failed.
 //   pressluft-faults [--scale <n>] [--only <number>[,<number>...]] [--results <folder>]
-// --results writes each scenario's line to <folder>/scenarios.txt and "N passed, N failed, 0 skipped" to <folder>/summary.txt.
+// --results writes each scenario's line to <folder>/scenarios.txt and "N passed, N failed, 0 skipped" to <folder>/summary.txt,
+// and keeps each scenario's runner log there as <name>.log.
 var scale = 1;
 string? results = null;
 var only = new HashSet<int>();
@@ -34,6 +35,7 @@ if (results is not null)
     File.WriteAllText(Path.Combine(results, "scenarios.txt"), "");
     // Written first as a failure, so a suite that dies half way never reads as passed.
     File.WriteAllText(Path.Combine(results, "summary.txt"), "0 passed, 1 failed, 0 skipped\n");
+    FaultWorld.LogsDirectory = results;
 }
 
 var stack = new Stack();

@@ -14,7 +14,7 @@ internal static partial class Scenarios
         await using var world = await FaultWorld.CreateAsync(stack, "poison");
         await world.StartReadyRunnerAsync();
         await DeployMixAsync(world, world.AddSites(2 * scale));
-        var queues = (await stack.QueueDepthsAsync(world.Vhost!))!.Keys.Where(q => !FaultWorld.IsDeadLetter(q)).ToList();
+        var queues = (await stack.QueueNamesAsync(world.Vhost!)).Where(q => !FaultWorld.IsDeadLetter(q)).ToList();
         var poisons = new[]
         {
             ("application/json", "this is not JSON {"),

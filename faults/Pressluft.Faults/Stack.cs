@@ -65,14 +65,28 @@ internal sealed class Stack
         }
     }
 
-    /// <summary>Queues of a vhost with their message counts; null while the broker does not answer.</summary>
+    /// <summary>The names of a vhost's queues (known at once, unlike their counts).</summary>
+    public async Task<List<string>> QueueNamesAsync(string vhost)
+    {
+        using var management = ManagementClient();
+        var json = JsonNode.Parse(await management.GetStringAsync($"api/queues/{vhost}"))!.AsArray();
+        return json.Select(q => q!["name"]!.GetValue<string>()).ToList();
+    }
+
+    /// <summary>Queues of a vhost with their message counts; null while the broker does not answer or has not counted them yet.</summary>
     public async Task<Dictionary<string, long>?> QueueDepthsAsync(string vhost)
     {
         try
         {
             using var management = ManagementClient();
             var json = JsonNode.Parse(await management.GetStringAsync($"api/queues/{vhost}"))!.AsArray();
-            return json.ToDictionary(q => q!["name"]!.GetValue<string>(), q => q!["messages"]?.GetValue<long>() ?? 0);
+            // Just after a restart the broker lists its queues before it has counted them: no count is not zero.
+            if (json.Any(q => q!["messages"] is null))
+            {
+                return null;
+            }
+
+            return json.ToDictionary(q => q!["name"]!.GetValue<string>(), q => q!["messages"]!.GetValue<long>());
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
         {
