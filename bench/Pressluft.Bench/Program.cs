@@ -101,7 +101,7 @@ try
 
                 Step($"throughput: a backlog of {options.Gates} gates");
                 var transactionsBefore = await Postgres.CommittedTransactionsAsync(options.Postgres, "pressluft_bench");
-                var cpuBefore = service.CpuTime();
+                var cpuBefore = CpuUse.Now(service.Pid);
                 var peak = 0.0;
                 using var sampling = new CancellationTokenSource();
                 var sampler = Task.Run(async () =>
@@ -115,7 +115,8 @@ try
                 var (elapsed, failed) = await BacklogAsync(m => busControl.Publish(m), watch, StubMutations(options.Gates, stubSites));
                 await sampling.CancelAsync();
                 await sampler;
-                var cpu = service.CpuTime() - cpuBefore;
+                var used = CpuUse.Now(service.Pid) - cpuBefore;
+                var cpu = used.Service;
                 var transactions = await Postgres.CommittedTransactionsAsync(options.Postgres, "pressluft_bench") - transactionsBefore;
                 var gatesPerSecond = options.Gates / elapsed.TotalSeconds;
                 if (options.Runs("pgbench"))
@@ -132,6 +133,7 @@ try
                 // HealthCheckRequested, and the saga's JobStarted and HealthCheckPassed.
                 report.Info("service CPU per gate / per consumed message (4 per gate)",
                     $"{cpu.TotalMilliseconds / options.Gates:0.00} ms / {cpu.TotalMilliseconds / options.Gates / 4:0.00} ms ({options.Gates} gates in {elapsed.TotalSeconds:0.00} s{(failed > 0 ? $", {failed} not passed" : "")})");
+                report.Info("CPU per gate, whole machine, the backlog", used.Per(options.Gates));
                 // Every statement outside a transaction counts as one, as do the relay's idle looks (two per half second).
                 report.Info("PostgreSQL transactions per gate (pg_stat_database, the backlog)", $"{(double)transactions / options.Gates:0.0}");
                 report.Row("runner RSS idle / under load (ps)", $"{idle:0} / {peak:0} MiB", "<= 120 / 200 MiB",

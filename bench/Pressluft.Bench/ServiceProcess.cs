@@ -95,16 +95,6 @@ internal sealed class ServiceProcess : IAsyncDisposable
         return double.Parse(text, CultureInfo.InvariantCulture) / 1024;
     }
 
-    /// <summary>CPU time the service process itself used (user + system; not its child processes).</summary>
-    public TimeSpan CpuTime()
-    {
-        // /proc/<pid>/stat: the 14th and 15th fields, after the parenthesised command name, in clock ticks (100 Hz).
-        var stat = File.ReadAllText($"/proc/{Pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds(ticks / 100.0);
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
