@@ -27,17 +27,11 @@ public sealed class When_a_non_dotnet_service_publishes_before_the_gate_ever_ran
         site.MakeCurrent(release);
         var mutationJobId = Guid.NewGuid();
 
+        await PublisherSetUp.DeclareIntakeAsync(world.RabbitUrl);
         var factory = new ConnectionFactory { Uri = world.RabbitUrl };
         await using (var connection = await factory.CreateConnectionAsync())
         await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true)))
         {
-            // The publisher's set-up (docs/integrators.md): the intake's exchange chain and durable queue, as the service declares them.
-            await channel.ExchangeDeclareAsync("pressluft.mutation-completed", ExchangeType.Fanout, durable: true);
-            await channel.ExchangeDeclareAsync("mutation-intake", ExchangeType.Fanout, durable: true);
-            await channel.ExchangeBindAsync("mutation-intake", "pressluft.mutation-completed", "");
-            await channel.QueueDeclareAsync("mutation-intake", durable: true, exclusive: false, autoDelete: false);
-            await channel.QueueBindAsync("mutation-intake", "mutation-intake", "");
-
             // The consumer's set-up: the event's exchange and a queue of its own.
             await channel.ExchangeDeclareAsync("pressluft.gate-completed", ExchangeType.Fanout, durable: true);
             await channel.QueueDeclareAsync("deployer.gate-completed", durable: true, exclusive: false, autoDelete: false);
@@ -110,17 +104,7 @@ public sealed class When_the_service_first_starts_on_a_backlog_and_one_of_its_en
         site.MakeCurrent(release);
         var mutationJobId = Guid.NewGuid();
 
-        var factory = new ConnectionFactory { Uri = world.RabbitUrl };
-        await using (var connection = await factory.CreateConnectionAsync())
-        await using (var channel = await connection.CreateChannelAsync())
-        {
-            await channel.ExchangeDeclareAsync("pressluft.mutation-completed", ExchangeType.Fanout, durable: true);
-            await channel.ExchangeDeclareAsync("mutation-intake", ExchangeType.Fanout, durable: true);
-            await channel.ExchangeBindAsync("mutation-intake", "pressluft.mutation-completed", "");
-            await channel.QueueDeclareAsync("mutation-intake", durable: true, exclusive: false, autoDelete: false);
-            await channel.QueueBindAsync("mutation-intake", "mutation-intake", "");
-        }
-
+        await PublisherSetUp.DeclareIntakeAsync(world.RabbitUrl);
         await world.PublishPlainJsonAsync("pressluft.mutation-completed", ServiceWorld.MutationJson(world.Ansible, mutationJobId, site, release, null));
         var binding = new BindLate(Late);
         var start = world.StartInProcessAsync(bus: x => x.AddConfigureEndpointsCallback((_, name, endpoint) =>
@@ -158,5 +142,22 @@ public sealed class When_the_service_first_starts_on_a_backlog_and_one_of_its_en
         }
 
         public void Probe(ProbeContext context) => context.CreateFilterScope("bindLate");
+    }
+}
+
+/// <summary>What a publisher declares before the gate may have run (docs/integrators.md).</summary>
+internal static class PublisherSetUp
+{
+    /// <summary>The intake's exchange chain and durable queue, as the service declares them.</summary>
+    public static async Task DeclareIntakeAsync(Uri rabbit)
+    {
+        var factory = new ConnectionFactory { Uri = rabbit };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync("pressluft.mutation-completed", ExchangeType.Fanout, durable: true);
+        await channel.ExchangeDeclareAsync("mutation-intake", ExchangeType.Fanout, durable: true);
+        await channel.ExchangeBindAsync("mutation-intake", "pressluft.mutation-completed", "");
+        await channel.QueueDeclareAsync("mutation-intake", durable: true, exclusive: false, autoDelete: false);
+        await channel.QueueBindAsync("mutation-intake", "mutation-intake", "");
     }
 }
