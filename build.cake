@@ -4,7 +4,7 @@
 //   ./build.sh --target=Test    every test; writes TRX and artifacts/test-results/summary.txt
 //   ./build.sh --target=Demo    the embedded demo: a failing deploy rolled back
 //   ./build.sh --target=Bench   issue 10's performance table: latency, throughput vs pgbench, real-playbook rows, memory
-//   ./build.sh --target=Faults  the fault-injection suite (issue 9): ten faults against real runners, one line each;
+//   ./build.sh --target=Faults  the fault-injection suite (issue 9): eleven faults against real runners, one line each;
 //                               writes artifacts/faults/summary.txt. --scale=<n> runs it bigger, --only=<1,2,...> some.
 
 using System.Xml.Linq;

@@ -1,6 +1,7 @@
 using MassTransit;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Outbox;
+using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.StateMachines;
 using Pressluft.Sagas.Validation;
 
@@ -28,13 +29,15 @@ public sealed class ReleaseLifecycleSagaDefinition : SagaDefinition<ReleaseLifec
         IRegistrationContext context)
     {
         var intake = MutationIntake.Is(endpointConfigurator);
-        // Retry comes first, so each attempt gets a fresh scope and DbContext. Concurrency conflicts on the saga row
-        // (two messages for one environment) and lost insert races are retried; rejected messages never are. The intake
-        // also waits out a ledger that cannot be read for a while (a database restarting): a publisher's event must not
-        // land in its error queue for that.
+        // Retry comes first, so each attempt gets a fresh scope and DbContext. A ledger that is away (a database
+        // restarting or stopped) is waited out for minutes: no answer or event may land in an error queue for that.
+        // Concurrency conflicts on the saga row (two messages for one environment) and lost insert races are retried;
+        // rejected messages never are.
+        endpointConfigurator.UseLedgerOutageRetry();
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Ignore<RejectedMessageException>();
+            r.Ignore<Exception>(StorageFailures.IsOutage);
             if (intake)
             {
                 r.Intervals(20, 100, 500, 1000, 2000, 5000, 10000);

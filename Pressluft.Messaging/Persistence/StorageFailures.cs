@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Pressluft.Messaging.Persistence;
 
@@ -17,6 +18,29 @@ public static class StorageFailures
         for (var current = exception; current is not null; current = current.InnerException)
         {
             if (current is DbException or DbUpdateException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is the ledger being away (not reachable, shutting down, starting up, out of
+    /// connections), wrapped or not: an error its provider marks transient, except PostgreSQL's transient conflicts (a
+    /// deadlock, a serialization failure, a lock not available), which are tried again at once like any other conflict.
+    /// </summary>
+    public static bool IsOutage(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is PostgresException postgres)
+            {
+                return postgres.IsTransient && !postgres.SqlState.StartsWith("40", StringComparison.Ordinal) && postgres.SqlState != "55P03";
+            }
+
+            if (current is DbException { IsTransient: true })
             {
                 return true;
             }

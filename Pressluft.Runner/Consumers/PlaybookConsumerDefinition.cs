@@ -32,10 +32,12 @@ public abstract class PlaybookConsumerDefinition<TConsumer> : ConsumerDefinition
         endpointConfigurator.ConcurrentMessageLimit = jobs;
         endpointConfigurator.PrefetchCount = jobs;
 
+        // A ledger that is away (the inbox read or the commit fails) must not send a request to _error: wait it out.
+        endpointConfigurator.UseLedgerOutageRetry();
         endpointConfigurator.UseMessageRetry(r =>
         {
-            // A database restarting (the inbox read or commit fails) must not send a request to _error: wait it out.
             r.Handle<Exception>(StorageFailures.Is);
+            r.Ignore<Exception>(StorageFailures.IsOutage);
             r.Intervals(100, 500, 1000, 2000, 5000, 10000);
         });
         endpointConfigurator.UseEntityFrameworkInboxOutbox(context);

@@ -1,6 +1,8 @@
+using System.Data.Common;
 using System.Net.Sockets;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Validation;
 using RabbitMQ.Client.Exceptions;
 using Serilog.Core;
@@ -13,8 +15,10 @@ namespace Pressluft.Runner.Hosting;
 /// Failures the service expects and handles are not bugs, so they are logged as one line without a stack trace: a
 /// rejected message (bad input, moved to <c>_error</c> with its reason) at Warning, each broker connection attempt
 /// that fails (MassTransit retries it) once, at Warning, with the broker's host:port and the reason, and a cancelled
-/// start or stop. Invalid options at start keep their level but lose the stack too. EF's probe of a fresh database's
-/// migration history is left out. Everything else passes through untouched.
+/// start or stop, a ledger that is away (a database restarting or stopped: the message or the pass is tried again, see
+/// <see cref="LedgerOutageRetry"/>) with the database's host:port and the reason. Invalid options at start keep their level
+/// but lose the stack too. EF's probe of a fresh database's migration history is left out, as are EF's own error lines
+/// for a ledger that is away (whoever ran the query says it once). Everything else passes through untouched.
 /// </summary>
 public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
 {
@@ -26,7 +30,7 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
     public void Emit(LogEvent logEvent)
     {
         ArgumentNullException.ThrowIfNull(logEvent);
-        if (IsMigrationProbe(logEvent))
+        if (IsMigrationProbe(logEvent) || IsLedgerOutageEcho(logEvent))
         {
             return;
         }
@@ -78,6 +82,13 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
             return "cancelled";
         }
 
+        if (StorageFailures.IsOutage(exception))
+        {
+            // Npgsql's message names the host:port ("Failed to connect to 127.0.0.1:5432"), the innermost cause says why.
+            var database = chain.OfType<DbException>().First();
+            return ReferenceEquals(database, chain[^1]) ? $"the ledger is away: {database.Message}" : $"the ledger is away: {database.Message} ({Describe(chain[^1])})";
+        }
+
         if (!IsConnectionFailure(exception))
         {
             return null;
@@ -93,6 +104,12 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
         logEvent.Properties.ContainsKey(MigratingProperty)
         && logEvent.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: "Microsoft.EntityFrameworkCore.Database.Command" }
         && logEvent.MessageTemplate.Text.StartsWith("Failed executing DbCommand", StringComparison.Ordinal);
+
+    // EF logs a failed command and a failed query itself, at Error with the stack, before the caller sees the exception.
+    private static bool IsLedgerOutageEcho(LogEvent logEvent) =>
+        logEvent.Exception is { } exception && StorageFailures.IsOutage(exception)
+        && logEvent.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: string category }
+        && category.StartsWith("Microsoft.EntityFrameworkCore.", StringComparison.Ordinal);
 
     private static bool IsConnectionFailure(Exception exception)
     {

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Pressluft.Faults;
 
-/// <summary>The ten faults of issue 9, in its order, and what they share.</summary>
+/// <summary>The ten faults of issue 9, in its order, then PostgreSQL down for longer than a message's retries; and what they share.</summary>
 internal static partial class Scenarios
 {
     public static IReadOnlyList<Scenario> All { get; } =
@@ -17,6 +17,7 @@ internal static partial class Scenarios
         new(8, s => $"hung node (accepts, never answers) and unreachable node over ssh, {s} each, beside {s} good", TimeSpan.FromSeconds(120), HungNodesAsync),
         new(9, s => $"{6 * s} gates with every first check attempt slower than its timeout on a loaded node", TimeSpan.FromSeconds(100), SlowChecksAsync),
         new(10, s => $"embedded default (in-memory bus, SQLite) killed -9 {3 * s}x while mutations stream in", TimeSpan.FromSeconds(100), EmbeddedKilledAsync),
+        new(11, s => $"PostgreSQL down {PostgresDownSeconds(s)} s under {4 * s} gates in flight", TimeSpan.FromSeconds(100), PostgresDownAsync),
     ];
 
     /// <summary>Every second site gets a broken release (rolled back to its good first one), the others a good one.</summary>

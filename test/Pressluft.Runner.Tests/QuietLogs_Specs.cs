@@ -63,7 +63,7 @@ public sealed class When_a_message_is_rejected_at_the_edge
     public void Should_log_a_warning_with_the_reasons_and_no_stack()
     {
         var emitted = new List<Serilog.Events.LogEvent>();
-        var sink = new Hosting.ExpectedFailureSink(new Collecting(emitted));
+        var sink = new Hosting.ExpectedFailureSink(new CollectingSink(emitted));
         var rejected = new Sagas.Validation.RejectedMessageException("MutationCompleted", ["release.path '/etc' is not a release directory of site 1"]);
         var fault = new MassTransit.ConsumerException("consumer failed", rejected);
         var template = new Serilog.Parsing.MessageTemplateParser().Parse("R-FAULT {InputAddress} {MessageId}");
@@ -86,7 +86,7 @@ public sealed class When_a_message_is_rejected_at_the_edge
     public void Should_pass_an_unexpected_failure_through_with_its_stack()
     {
         var emitted = new List<Serilog.Events.LogEvent>();
-        var sink = new Hosting.ExpectedFailureSink(new Collecting(emitted));
+        var sink = new Hosting.ExpectedFailureSink(new CollectingSink(emitted));
         var template = new Serilog.Parsing.MessageTemplateParser().Parse("R-FAULT");
         var original = new Serilog.Events.LogEvent(DateTimeOffset.UtcNow, Serilog.Events.LogEventLevel.Error, new InvalidOperationException("bug"), template, []);
 
@@ -94,10 +94,38 @@ public sealed class When_a_message_is_rejected_at_the_edge
 
         Assert.That(emitted.Single(), Is.SameAs(original));
     }
+}
 
-    private sealed class Collecting(List<Serilog.Events.LogEvent> events) : Serilog.Core.ILogEventSink
+/// <summary>
+/// A ledger that is away (PostgreSQL restarting or stopped) is waited out: one warning line per retry naming host:port and
+/// the reason, and none of EF's own error lines with their stacks, which the retry repeats.
+/// </summary>
+public sealed class When_the_ledger_is_away
+{
+    [Test]
+    public async Task Should_log_one_line_naming_the_database_and_drop_efs_echo()
     {
-        public void Emit(Serilog.Events.LogEvent logEvent) => events.Add(logEvent);
+        await using var ledger = new UnreachableLedger();
+        var failure = ledger.ReadFailure();
+        var emitted = new List<Serilog.Events.LogEvent>();
+        var sink = new Hosting.ExpectedFailureSink(new CollectingSink(emitted));
+        var parser = new Serilog.Parsing.MessageTemplateParser();
+
+        sink.Emit(new Serilog.Events.LogEvent(DateTimeOffset.UtcNow, Serilog.Events.LogEventLevel.Error, failure,
+            parser.Parse("An exception occurred while iterating over the results of a query for context type '{contextType}'."),
+            [new Serilog.Events.LogEventProperty("SourceContext", new Serilog.Events.ScalarValue("Microsoft.EntityFrameworkCore.Query"))]));
+        sink.Emit(new Serilog.Events.LogEvent(DateTimeOffset.UtcNow, Serilog.Events.LogEventLevel.Warning, new MassTransit.ConsumerException("consumer failed", failure),
+            parser.Parse("R-RETRY {InputAddress}"),
+            [new Serilog.Events.LogEventProperty("InputAddress", new Serilog.Events.ScalarValue("rabbitmq://localhost/health-check"))]));
+
+        var line = emitted.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(line.Level, Is.EqualTo(Serilog.Events.LogEventLevel.Warning));
+            Assert.That(line.Exception, Is.Null);
+            Assert.That(line.RenderMessage(), Does.StartWith($"R-RETRY \"rabbitmq://localhost/health-check\": \"the ledger is away: Failed to connect to 127.0.0.1:{ledger.Port}")
+                .And.Contain("Connection refused"));
+        });
     }
 }
 
@@ -154,4 +182,10 @@ public sealed class When_the_service_first_starts_on_an_empty_postgresql_databas
             Assert.That(log, Does.Not.Contain(" ERR]").And.Not.Contain(" FTL]"), log);
         });
     }
+}
+
+/// <summary>Keeps what the sink under test emits.</summary>
+internal sealed class CollectingSink(List<Serilog.Events.LogEvent> events) : Serilog.Core.ILogEventSink
+{
+    public void Emit(Serilog.Events.LogEvent logEvent) => events.Add(logEvent);
 }

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Pressluft.Messaging.Outbox;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Runner.Tests.Support;
@@ -18,24 +17,21 @@ public sealed class When_the_ledger_cannot_be_reached_during_a_job
     [Test]
     public async Task Should_tell_what_ef_core_throws_from_a_failure_of_the_job()
     {
-        var unreachable = new LedgerOptions
-        {
-            Provider = LedgerProvider.Postgres,
-            ConnectionString = $"Host=127.0.0.1;Port={Ports.Free()};Database=pressluft;Username=pressluft;Password=pressluft;Timeout=2",
-        };
-        await using var services = new ServiceCollection().AddPressluftLedger(unreachable).BuildServiceProvider();
-        await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
-
-        var read = Assert.CatchAsync(() => db.InboxStates.AnyAsync());
-        db.InboxStates.Add(new InboxState { MessageId = Guid.NewGuid(), ConsumerId = Guid.NewGuid(), Received = DateTime.UtcNow, ReceiveCount = 1 });
-        var save = Assert.CatchAsync(() => db.SaveChangesAsync());
+        await using var ledger = new UnreachableLedger();
+        var read = ledger.ReadFailure();
+        ledger.Db.InboxStates.Add(new InboxState { MessageId = Guid.NewGuid(), ConsumerId = Guid.NewGuid(), Received = DateTime.UtcNow, ReceiveCount = 1 });
+        var save = Assert.CatchAsync(() => ledger.Db.SaveChangesAsync());
 
         Assert.Multiple(() =>
         {
             Assert.That(read, Is.TypeOf<InvalidOperationException>(), "the provider wraps it: its type alone does not tell");
-            Assert.That(StorageFailures.Is(read!), Is.True, "a read");
+            Assert.That(StorageFailures.Is(read), Is.True, "a read");
             Assert.That(StorageFailures.Is(save!), Is.True, "a save");
+            Assert.That(StorageFailures.IsOutage(read), Is.True, "a read, while the ledger is away");
+            Assert.That(StorageFailures.IsOutage(save!), Is.True, "a save, while the ledger is away");
+            Assert.That(StorageFailures.IsOutage(new DbUpdateConcurrencyException("the saga row changed")), Is.False, "a conflict, retried at once");
+            Assert.That(StorageFailures.IsOutage(new Npgsql.PostgresException("deadlock detected", "ERROR", "ERROR", "40P01")), Is.False, "a deadlock, retried at once");
+            Assert.That(StorageFailures.IsOutage(new Npgsql.PostgresException("the database system is starting up", "FATAL", "FATAL", "57P03")), Is.True, "PostgreSQL starting up");
             Assert.That(StorageFailures.Is(new InvalidOperationException("the playbook's result file is missing")), Is.False, "a failure of the job");
             Assert.That(StorageFailures.Is(new TimeoutException("the node did not answer")), Is.False, "a failure of the job");
         });

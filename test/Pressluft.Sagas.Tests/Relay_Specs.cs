@@ -143,3 +143,61 @@ public sealed class When_a_process_dies_between_its_commit_and_the_delivery(Ledg
         }
     }
 }
+
+/// <summary>
+/// The relay and the clean-up while the ledger is away: every pass fails, several times a second. An operator reads
+/// that it started failing, and that it works again, not one line per pass.
+/// </summary>
+public sealed class When_a_background_pass_fails_again_and_again
+{
+    [Test]
+    public async Task Should_log_the_start_and_the_end_of_the_run_of_failures_only()
+    {
+        var logs = new CapturedLogs();
+        var options = new OptionsMonitorStub(new OutboxOptions());
+        var service = new FailingThenWorking(40, options, logs.CreateLogger(typeof(FailingThenWorking).FullName!));
+        await service.StartAsync(CancellationToken.None);
+        await service.Worked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await service.StopAsync(CancellationToken.None);
+
+        var warnings = logs.At(Microsoft.Extensions.Logging.LogLevel.Warning).ToList();
+        var information = logs.At(Microsoft.Extensions.Logging.LogLevel.Information).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(service.Passes, Is.GreaterThan(40), "the passes went on");
+            Assert.That(warnings, Has.Count.EqualTo(1), string.Join("\n", warnings));
+            Assert.That(warnings.Single(), Does.StartWith("FailingThenWorking pass failed; retrying"));
+            Assert.That(information, Has.Count.EqualTo(1).And.All.Match(@"^FailingThenWorking passes work again, after 40 failed passes in \d+ s$"));
+        });
+    }
+
+    private sealed class FailingThenWorking(int failures, OptionsMonitorStub options, Microsoft.Extensions.Logging.ILogger logger)
+        : OutboxBackgroundService(options, TimeProvider.System, logger)
+    {
+        public int Passes { get; private set; }
+
+        public TaskCompletionSource Worked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected override TimeSpan Interval => TimeSpan.FromMilliseconds(1);
+
+        protected override Task<bool> RunPassAsync(CancellationToken cancellationToken)
+        {
+            if (++Passes <= failures)
+            {
+                throw new InvalidOperationException("the ledger is away");
+            }
+
+            Worked.TrySetResult();
+            return Task.FromResult(false);
+        }
+    }
+
+    private sealed class OptionsMonitorStub(OutboxOptions value) : Microsoft.Extensions.Options.IOptionsMonitor<OutboxOptions>
+    {
+        public OutboxOptions CurrentValue => value;
+
+        public OutboxOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<OutboxOptions, string?> listener) => null;
+    }
+}
