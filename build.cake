@@ -138,6 +138,14 @@ Task("Bench")
     // The bench's own PostgreSQL (fsync on: a benchmark needs durable commits) and RabbitMQ, apart from the test
     // services unless the PRESSLUFT_* variables say otherwise. Whatever this target started it stops again, whatever
     // happens; a service that was already running is left running.
+    var bench = MakeAbsolute(File($"bench/Pressluft.Bench/bin/{configuration}/net10.0/Pressluft.Bench.dll"));
+    var service = MakeAbsolute(File($"Pressluft.Runner/bin/{configuration}/net10.0/pressluft"));
+    foreach (var built in new[] { bench, service }.Where(file => !FileExists(file)))
+    {
+        // With --exclusive nothing is built first; a missing build must not read as a row that missed.
+        throw new CakeException($"{built.FullPath} is not built: run ./build.sh --target=Bench without --exclusive once");
+    }
+
     var services = new Dictionary<string, string>
     {
         ["PRESSLUFT_SERVICES_DIR"] = EnvironmentVariable("PRESSLUFT_SERVICES_DIR") ?? "/tmp/pressluft-bench-services",
@@ -153,7 +161,7 @@ Task("Bench")
         var arguments = new ProcessArgumentBuilder()
             .Append("--postgres").AppendQuoted(postgres)
             .Append("--rabbitmq").AppendQuoted(rabbit)
-            .Append("--service").AppendQuoted(MakeAbsolute(File($"Pressluft.Runner/bin/{configuration}/net10.0/pressluft")).FullPath)
+            .Append("--service").AppendQuoted(service.FullPath)
             .Append("--ansible").AppendQuoted(MakeAbsolute(Directory("ansible")).FullPath)
             .Append("--http-port").Append(Argument("http-port", "8600"));
         // Sizes: ./build.sh --target=Bench --gates=400 --samples=200 --warmup=400 --rate=0 --playbook-runs=5 --rollback-runs=3 --fleet=100 --pgbench-seconds=15
@@ -167,7 +175,7 @@ Task("Bench")
 
         var exitCode = StartProcess("dotnet", new ProcessSettings
         {
-            Arguments = new ProcessArgumentBuilder().AppendQuoted(MakeAbsolute(File($"bench/Pressluft.Bench/bin/{configuration}/net10.0/Pressluft.Bench.dll")).FullPath)
+            Arguments = new ProcessArgumentBuilder().AppendQuoted(bench.FullPath)
                 .Append(arguments.Render()),
         });
         if (exitCode == 2)
