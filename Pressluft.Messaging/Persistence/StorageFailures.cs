@@ -27,9 +27,12 @@ public static class StorageFailures
     }
 
     /// <summary>
-    /// Whether <paramref name="exception"/> is the ledger being away (not reachable, shutting down, starting up, out of
-    /// connections), wrapped or not: an error its provider marks transient, except PostgreSQL's transient conflicts (a
-    /// deadlock, a serialization failure, a lock not available), which are tried again at once like any other conflict.
+    /// Whether <paramref name="exception"/> is the ledger being away, wrapped or not: the database cannot be reached or
+    /// is not taking work (refused or timed-out connections, a connection lost, shutting down, starting up, out of
+    /// connections or disk; a provider error marked transient that PostgreSQL did not answer with a code of its own, or
+    /// one of PostgreSQL's codes for that: classes 08, 53, 57P and 58). Any other PostgreSQL error is not, even when
+    /// transient: a deadlock, a serialization failure or a lock not available is a conflict tried again at once, and an
+    /// object in use or in the wrong state is the statement's own problem, not an outage to wait out for minutes.
     /// </summary>
     public static bool IsOutage(Exception exception)
     {
@@ -37,7 +40,7 @@ public static class StorageFailures
         {
             if (current is PostgresException postgres)
             {
-                return postgres.IsTransient && !postgres.SqlState.StartsWith("40", StringComparison.Ordinal) && postgres.SqlState != "55P03";
+                return OutageClasses.Any(c => postgres.SqlState.StartsWith(c, StringComparison.Ordinal));
             }
 
             if (current is DbException { IsTransient: true })
@@ -48,4 +51,7 @@ public static class StorageFailures
 
         return false;
     }
+
+    // Connection exception, insufficient resources, operator intervention (shutdown, starting up), system error.
+    private static readonly string[] OutageClasses = ["08", "53", "57P", "58"];
 }

@@ -8,8 +8,10 @@ using Pressluft.Runner.Ansible;
 namespace Pressluft.Runner.Consumers;
 
 /// <summary>
-/// An endpoint that runs playbooks. Playbook runs are not retried in process (an inconclusive answer is retried by the
-/// saga); only a lost race between two deliveries of the same message is, and it then finds the message consumed.
+/// An endpoint that runs playbooks. A playbook's own failures are not retried in process (an inconclusive answer is
+/// retried by the saga); a failure of the ledger is, within seconds (a lost race between two deliveries of the same
+/// message, which then finds the message consumed, or any other database error), and a ledger that is away is waited
+/// out for minutes (<see cref="LedgerOutageRetry"/>). A database error at the commit runs the job again on its retry.
 /// How many jobs it takes at once (and so how many RabbitMQ hands it ahead) is the endpoint's own, from
 /// <see cref="AnsibleOptions"/>, not the transport's general limit: a job mostly waits on its playbook.
 /// </summary>

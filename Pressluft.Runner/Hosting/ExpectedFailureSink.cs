@@ -15,9 +15,10 @@ namespace Pressluft.Runner.Hosting;
 /// Failures the service expects and handles are not bugs, so they are logged as one line without a stack trace: a
 /// rejected message (bad input, moved to <c>_error</c> with its reason) at Warning, each broker connection attempt
 /// that fails (MassTransit retries it) once, at Warning, with the broker's host:port and the reason, and a cancelled
-/// start or stop, a ledger that is away (a database restarting or stopped: the message or the pass is tried again, see
-/// <see cref="LedgerOutageRetry"/>) with the database's host:port and the reason. Invalid options at start keep their level
-/// but lose the stack too. EF's probe of a fresh database's migration history is left out, as are EF's own error lines
+/// start or stop. A ledger that is away (a database restarting or stopped: the message or the pass is tried again, see
+/// <see cref="LedgerOutageRetry"/>) is one line with the database's host:port and the reason at the level it was
+/// logged at (a retry at Warning, a message given up on at Error), and invalid options at start keep their level too;
+/// both lose the stack. EF's probe of a fresh database's migration history is left out, as are EF's own error lines
 /// for a ledger that is away (whoever ran the query says it once). Everything else passes through untouched.
 /// </summary>
 public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
@@ -48,7 +49,11 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
             return;
         }
 
-        var level = logEvent.Level > LogEventLevel.Warning && exception is not OptionsValidationException ? LogEventLevel.Warning : logEvent.Level;
+        // A ledger that is away keeps its level: each retry says it at Warning, and the fault of a message that waited it
+        // out to the end (it goes to its error queue) or a start that failed on it stays an Error for alerts to see.
+        var level = logEvent.Level > LogEventLevel.Warning && exception is not OptionsValidationException && !StorageFailures.IsOutage(exception)
+            ? LogEventLevel.Warning
+            : logEvent.Level;
         var template = Parser.Parse(logEvent.MessageTemplate.Text + ": {FailureReason}");
         // The redaction enricher has seen the properties, not the exception: the reason is redacted here.
         var properties = logEvent.Properties.Select(p => new LogEventProperty(p.Key, p.Value))

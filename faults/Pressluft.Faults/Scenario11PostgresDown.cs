@@ -18,8 +18,16 @@ internal static partial class Scenarios
         await AwaitGatesInFlightAsync(world, 1500, cancellationToken);
         var phase = await PhaseAsync(world, cancellationToken);
         await Stack.ScriptAsync("postgres.sh", "stop");
-        await Task.Delay(TimeSpan.FromSeconds(PostgresDownSeconds(scale)), cancellationToken);
-        await Stack.ScriptAsync("postgres.sh", "start", "--fsync", "off");
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(PostgresDownSeconds(scale)), cancellationToken);
+        }
+        finally
+        {
+            // Started again whatever happens: the scenarios after this one need it.
+            await Stack.ScriptAsync("postgres.sh", "start", "--fsync", "off");
+        }
+
         var back = DateTime.UtcNow;
         await FinishAsync(world, report, TimeSpan.FromSeconds(60), back, cancellationToken);
         report.Injected += $" (at the stop: {phase})";

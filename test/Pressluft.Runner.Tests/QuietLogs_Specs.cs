@@ -127,6 +127,27 @@ public sealed class When_the_ledger_is_away
                 .And.Contain("Connection refused"));
         });
     }
+
+    [Test]
+    public async Task Should_keep_a_message_given_up_on_at_error_in_one_line()
+    {
+        await using var ledger = new UnreachableLedger();
+        var emitted = new List<Serilog.Events.LogEvent>();
+        var sink = new Hosting.ExpectedFailureSink(new CollectingSink(emitted));
+
+        // The ledger stayed away past the retry's budget: the message goes to its error queue, which alerts must see.
+        sink.Emit(new Serilog.Events.LogEvent(DateTimeOffset.UtcNow, Serilog.Events.LogEventLevel.Error, new MassTransit.ConsumerException("consumer failed", ledger.ReadFailure()),
+            new Serilog.Parsing.MessageTemplateParser().Parse("R-FAULT {InputAddress}"),
+            [new Serilog.Events.LogEventProperty("InputAddress", new Serilog.Events.ScalarValue("rabbitmq://localhost/health-check"))]));
+
+        var line = emitted.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(line.Level, Is.EqualTo(Serilog.Events.LogEventLevel.Error));
+            Assert.That(line.Exception, Is.Null);
+            Assert.That(line.RenderMessage(), Does.StartWith("R-FAULT \"rabbitmq://localhost/health-check\": \"the ledger is away: Failed to connect"));
+        });
+    }
 }
 
 /// <summary>A first start is an expected condition: an empty PostgreSQL database is migrated without a single error line.</summary>

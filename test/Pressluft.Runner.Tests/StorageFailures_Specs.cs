@@ -32,6 +32,11 @@ public sealed class When_the_ledger_cannot_be_reached_during_a_job
             Assert.That(StorageFailures.IsOutage(new DbUpdateConcurrencyException("the saga row changed")), Is.False, "a conflict, retried at once");
             Assert.That(StorageFailures.IsOutage(new Npgsql.PostgresException("deadlock detected", "ERROR", "ERROR", "40P01")), Is.False, "a deadlock, retried at once");
             Assert.That(StorageFailures.IsOutage(new Npgsql.PostgresException("the database system is starting up", "FATAL", "FATAL", "57P03")), Is.True, "PostgreSQL starting up");
+            Assert.That(StorageFailures.IsOutage(new Npgsql.PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", "57P01")), Is.True, "PostgreSQL shutting down");
+            Assert.That(StorageFailures.IsOutage(new Npgsql.PostgresException("sorry, too many clients already", "FATAL", "FATAL", "53300")), Is.True, "out of connections");
+            Assert.That(StorageFailures.IsOutage(new Npgsql.PostgresException("object in use", "ERROR", "ERROR", "55006")), Is.False, "the statement's own problem, transient or not");
+            Assert.That(StorageFailures.IsOutage(new Npgsql.PostgresException("object not in prerequisite state", "ERROR", "ERROR", "55000")), Is.False, "the statement's own problem, transient or not");
+            Assert.That(StorageFailures.IsOutage(new Npgsql.PostgresException("duplicate key value violates unique constraint", "ERROR", "ERROR", "23505")), Is.False, "a constraint, not an outage");
             Assert.That(StorageFailures.Is(new InvalidOperationException("the playbook's result file is missing")), Is.False, "a failure of the job");
             Assert.That(StorageFailures.Is(new TimeoutException("the node did not answer")), Is.False, "a failure of the job");
         });
