@@ -367,3 +367,57 @@ public sealed class When_a_newer_mutation_completes_during_a_gate(LedgerProvider
         });
     }
 }
+
+/// <summary>
+/// Two runners share one PostgreSQL ledger, each with its own bus, and both take the first mutations of a site nobody has
+/// recorded yet at the same moment: both insert the same saga, environment or site row, one of them loses the race in
+/// PostgreSQL and must be tried again (reading what the other recorded), not fault or record twice.
+/// </summary>
+public sealed class When_two_runners_record_one_new_site_at_once
+{
+    [Test]
+    public async Task Should_gate_every_mutation_with_nothing_faulted_and_the_newest_release_live()
+    {
+        await using var database = await TestDatabase.CreateAsync(LedgerProvider.Postgres);
+        await using var runnerA = await GateTestHost.StartAsync(LedgerProvider.Postgres, shared: database);
+        await using var runnerB = await GateTestHost.StartAsync(LedgerProvider.Postgres, shared: database);
+        var sites = Enumerable.Range(0, 6).Select(_ => new SiteFixture()).ToList();
+        var races = sites.Select(site =>
+        {
+            // Two deploys of one new environment, one on each runner, and a deploy of the site's other environment.
+            var older = site.Mutation(site.NewRelease("r1"));
+            var newer = site.Mutation(site.NewRelease("r2"), older.Release, completedAt: older.CompletedAt.AddSeconds(1));
+            var staging = site.OtherEnvironment("staging");
+            return (Site: site, Older: older, Newer: newer, Staging: staging.Mutation(staging.NewRelease("s1")));
+        }).ToList();
+
+        await Task.WhenAll(races.SelectMany(race => new[]
+        {
+            runnerA.PublishAsync(race.Older), runnerB.PublishAsync(race.Newer), runnerB.PublishAsync(race.Staging),
+        }));
+
+        foreach (var race in races)
+        {
+            var newer = await runnerA.WaitForGateAsync(race.Newer.MutationJobId, TimeSpan.FromSeconds(60));
+            var older = await runnerA.WaitForGateAsync(race.Older.MutationJobId, TimeSpan.FromSeconds(60));
+            var staging = await runnerA.WaitForGateAsync(race.Staging.MutationJobId, TimeSpan.FromSeconds(60));
+            var environment = await runnerA.EnvironmentAsync(race.Site.EnvironmentId);
+            Assert.Multiple(() =>
+            {
+                Assert.That(newer.Outcome, Is.EqualTo(GateOutcomes.Passed), "the newer deploy");
+                Assert.That(older.Outcome, Is.AnyOf(GateOutcomes.Superseded, GateOutcomes.Passed), "the older deploy: superseded, or passed before the newer came");
+                Assert.That(staging.Outcome, Is.EqualTo(GateOutcomes.Passed), "the other environment of the site");
+                Assert.That(environment.CurrentReleaseId, Is.EqualTo(race.Newer.Release.Id));
+                Assert.That(environment.Status, Is.EqualTo(EnvironmentStatuses.Active));
+            });
+        }
+
+        var sitesRecorded = await runnerA.QueryAsync(db => db.Sites.AsNoTracking().CountAsync());
+        Assert.Multiple(() =>
+        {
+            Assert.That(sitesRecorded, Is.EqualTo(sites.Count), "a site recorded twice, or not at all");
+            Assert.That(runnerA.Harness.Published.Select<Fault>(new CancellationToken(canceled: true)), Is.Empty, "runner A faulted a message");
+            Assert.That(runnerB.Harness.Published.Select<Fault>(new CancellationToken(canceled: true)), Is.Empty, "runner B faulted a message");
+        });
+    }
+}

@@ -20,14 +20,14 @@ public sealed class GateTestHost : IAsyncDisposable
     /// <summary>Passed to the harness's lists to read what they hold now, without waiting for more.</summary>
     private static readonly CancellationToken Now = new(canceled: true);
 
-    private readonly TestDatabase _database;
+    private readonly TestDatabase? _ownDatabase;
     private readonly FinishedReceives _receives;
 
-    private GateTestHost(ServiceProvider provider, IConfigurationRoot configuration, TestDatabase database, FinishedReceives receives)
+    private GateTestHost(ServiceProvider provider, IConfigurationRoot configuration, TestDatabase? ownDatabase, FinishedReceives receives)
     {
         Provider = provider;
         Configuration = configuration;
-        _database = database;
+        _ownDatabase = ownDatabase;
         _receives = receives;
         Harness = provider.GetRequiredService<ITestHarness>();
         Runner = provider.GetRequiredService<ScriptedRunner>();
@@ -44,9 +44,10 @@ public sealed class GateTestHost : IAsyncDisposable
 
     public static async Task<GateTestHost> StartAsync(LedgerProvider ledger, IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null, Action<IInMemoryBusFactoryConfigurator>? bus = null,
-        Action<IServiceProvider, DbContextOptionsBuilder>? database = null)
+        Action<IServiceProvider, DbContextOptionsBuilder>? database = null, TestDatabase? shared = null)
     {
-        var testDatabase = await TestDatabase.CreateAsync(ledger);
+        // A shared database is another runner's ledger: this host uses it and leaves it to its owner.
+        var testDatabase = shared ?? await TestDatabase.CreateAsync(ledger);
         var values = new Dictionary<string, string?>
         {
             // Deadlines count from the request here (no queue to wait in): a silent runner times out after the deadline alone.
@@ -92,7 +93,7 @@ public sealed class GateTestHost : IAsyncDisposable
         // As the service's start does: the guarded config is read and checked before the first message.
         provider.GetRequiredService<Pressluft.Sagas.Gate.GuardedConfig>();
         await provider.MigrateLedgerAsync();
-        var host = new GateTestHost(provider, configuration, testDatabase, receives);
+        var host = new GateTestHost(provider, configuration, shared is null ? testDatabase : null, receives);
         await host.Harness.Start();
         return host;
     }
@@ -278,6 +279,9 @@ public sealed class GateTestHost : IAsyncDisposable
     {
         await Harness.Stop();
         await Provider.DisposeAsync();
-        await _database.DisposeAsync();
+        if (_ownDatabase is not null)
+        {
+            await _ownDatabase.DisposeAsync();
+        }
     }
 }
