@@ -17,7 +17,8 @@ namespace Pressluft.Runner.Hosting;
 /// that fails (MassTransit retries it) once, at Warning, with the broker's host:port and the reason, and a cancelled
 /// start or stop. A ledger that is away (a database restarting or stopped: the message or the pass is tried again, see
 /// <see cref="LedgerOutageRetry"/>) is one line with the database's host:port and the reason at the level it was
-/// logged at (a retry at Warning, a message given up on at Error), and invalid options at start keep their level too;
+/// logged at (a retry at Warning, at most one per endpoint every <see cref="OutageRetryLineEvery"/> with a count of the
+/// others; a message given up on at Error, every one), and invalid options at start keep their level too;
 /// both lose the stack. EF's probe of a fresh database's migration history is left out, as are EF's own error lines
 /// for a ledger that is away (whoever ran the query says it once). Everything else passes through untouched.
 /// </summary>
@@ -26,7 +27,16 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
     /// <summary>Set (through the log context) while the ledger is migrated at start.</summary>
     public const string MigratingProperty = "LedgerMigrating";
 
+    /// <summary>
+    /// While the ledger is away, each endpoint's retries of the messages it holds are said once, then at most once in this
+    /// long, with how many were not said: every held message retries every 10 s for minutes.
+    /// </summary>
+    public static readonly TimeSpan OutageRetryLineEvery = TimeSpan.FromSeconds(30);
+
     private static readonly MessageTemplateParser Parser = new();
+
+    // Per endpoint (input address): when its last outage retry line went out, and how many retries were not said since.
+    private readonly Dictionary<string, (DateTimeOffset Said, int Unsaid)> _outageRetries = [];
 
     public void Emit(LogEvent logEvent)
     {
@@ -51,13 +61,27 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
 
         // A ledger that is away keeps its level: each retry says it at Warning, and the fault of a message that waited it
         // out to the end (it goes to its error queue) or a start that failed on it stays an Error for alerts to see.
+        var text = logEvent.MessageTemplate.Text + ": {FailureReason}";
+        var unsaid = 0;
+        if (logEvent.MessageTemplate.Text.StartsWith("R-RETRY", StringComparison.Ordinal) && StorageFailures.IsOutage(exception)
+            && !SayOutageRetry(logEvent, out unsaid))
+        {
+            return;
+        }
+
+        if (unsaid > 0)
+        {
+            text += " ({UnsaidRetries} more retries of held messages on this endpoint since the last line)";
+        }
+
         var level = logEvent.Level > LogEventLevel.Warning && exception is not OptionsValidationException && !StorageFailures.IsOutage(exception)
             ? LogEventLevel.Warning
             : logEvent.Level;
-        var template = Parser.Parse(logEvent.MessageTemplate.Text + ": {FailureReason}");
+        var template = Parser.Parse(text);
         // The redaction enricher has seen the properties, not the exception: the reason is redacted here.
         var properties = logEvent.Properties.Select(p => new LogEventProperty(p.Key, p.Value))
-            .Append(new LogEventProperty("FailureReason", new ScalarValue(SecretRedactor.Redact(reason))));
+            .Append(new LogEventProperty("FailureReason", new ScalarValue(SecretRedactor.Redact(reason))))
+            .Concat(unsaid > 0 ? [new LogEventProperty("UnsaidRetries", new ScalarValue(unsaid))] : []);
         inner.Emit(new LogEvent(logEvent.Timestamp, level, null, template, properties, logEvent.TraceId ?? default, logEvent.SpanId ?? default));
     }
 
@@ -103,6 +127,24 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
         var cause = chain[^1];
         var where = chain.OfType<RabbitMqConnectionException>().FirstOrDefault()?.Message;
         return where is null || ReferenceEquals(cause, chain[0]) ? cause.Message : $"{where} ({Describe(cause)})";
+    }
+
+    private bool SayOutageRetry(LogEvent logEvent, out int unsaid)
+    {
+        var endpoint = logEvent.Properties.TryGetValue("InputAddress", out var address) ? address.ToString() : "";
+        lock (_outageRetries)
+        {
+            if (_outageRetries.TryGetValue(endpoint, out var last) && logEvent.Timestamp - last.Said < OutageRetryLineEvery)
+            {
+                _outageRetries[endpoint] = (last.Said, last.Unsaid + 1);
+                unsaid = 0;
+                return false;
+            }
+
+            unsaid = last.Unsaid;
+            _outageRetries[endpoint] = (logEvent.Timestamp, 0);
+            return true;
+        }
     }
 
     private static bool IsMigrationProbe(LogEvent logEvent) =>

@@ -129,6 +129,40 @@ public sealed class When_the_ledger_is_away
     }
 
     [Test]
+    public async Task Should_say_an_endpoints_retries_once_then_every_30_s_with_a_count()
+    {
+        await using var ledger = new UnreachableLedger();
+        var failure = new MassTransit.ConsumerException("consumer failed", ledger.ReadFailure());
+        var emitted = new List<Serilog.Events.LogEvent>();
+        var sink = new Hosting.ExpectedFailureSink(new CollectingSink(emitted));
+        var parser = new Serilog.Parsing.MessageTemplateParser();
+        var start = DateTimeOffset.UtcNow;
+        void Retry(string endpoint, int second) => sink.Emit(new Serilog.Events.LogEvent(start.AddSeconds(second), Serilog.Events.LogEventLevel.Warning, failure,
+            parser.Parse("R-RETRY {InputAddress}"), [new Serilog.Events.LogEventProperty("InputAddress", new Serilog.Events.ScalarValue(endpoint))]));
+
+        // Held messages on health-check retry every second for 40 s; one on mutation-intake retries at 5 s.
+        for (var second = 0; second <= 40; second++)
+        {
+            Retry("rabbitmq://localhost/health-check", second);
+            if (second == 5)
+            {
+                Retry("rabbitmq://localhost/mutation-intake", second);
+            }
+        }
+
+        var lines = emitted.Select(e => e.RenderMessage()).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines, Has.Count.EqualTo(3));
+            Assert.That(lines[0], Does.StartWith("R-RETRY \"rabbitmq://localhost/health-check\": \"the ledger is away").And.Not.Contain("more retries"));
+            Assert.That(lines[1], Does.StartWith("R-RETRY \"rabbitmq://localhost/mutation-intake\": \"the ledger is away"));
+            Assert.That(lines[2], Does.StartWith("R-RETRY \"rabbitmq://localhost/health-check\"")
+                .And.EndWith("(29 more retries of held messages on this endpoint since the last line)"));
+            Assert.That(emitted.Select(e => e.Level), Is.All.EqualTo(Serilog.Events.LogEventLevel.Warning));
+        });
+    }
+
+    [Test]
     public async Task Should_keep_a_message_given_up_on_at_error_in_one_line()
     {
         await using var ledger = new UnreachableLedger();
