@@ -23,11 +23,10 @@ public static class LedgerOutageRetry
     public static void UseLedgerOutageRetry(this IReceiveEndpointConfigurator endpoint, TimeSpan? budget = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        var limit = budget ?? Budget;
         endpoint.UseMessageRetry(r =>
         {
             r.Handle<Exception>(StorageFailures.IsOutage);
-            r.SetRetryPolicy(filter => new OutagePolicy(filter, limit));
+            r.SetRetryPolicy(filter => new OutagePolicy(filter, budget ?? Budget));
         });
     }
 

@@ -61,10 +61,10 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
 
         // A ledger that is away keeps its level: each retry says it at Warning, and the fault of a message that waited it
         // out to the end (it goes to its error queue) or a start that failed on it stays an Error for alerts to see.
+        var outage = StorageFailures.IsOutage(exception);
         var text = logEvent.MessageTemplate.Text + ": {FailureReason}";
         var unsaid = 0;
-        if (logEvent.MessageTemplate.Text.StartsWith("R-RETRY", StringComparison.Ordinal) && StorageFailures.IsOutage(exception)
-            && !SayOutageRetry(logEvent, out unsaid))
+        if (outage && logEvent.MessageTemplate.Text.StartsWith("R-RETRY", StringComparison.Ordinal) && !SayOutageRetry(logEvent, out unsaid))
         {
             return;
         }
@@ -74,7 +74,7 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
             text += " ({UnsaidRetries} more retries of held messages on this endpoint since the last line)";
         }
 
-        var level = logEvent.Level > LogEventLevel.Warning && exception is not OptionsValidationException && !StorageFailures.IsOutage(exception)
+        var level = logEvent.Level > LogEventLevel.Warning && exception is not OptionsValidationException && !outage
             ? LogEventLevel.Warning
             : logEvent.Level;
         var template = Parser.Parse(text);
