@@ -46,6 +46,16 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
             return;
         }
 
+        // A ledger that is away keeps its level: each retry says it at Warning, and the fault of a message that waited it
+        // out to the end (it goes to its error queue) or a start that failed on it stays an Error for alerts to see. A retry
+        // line left unsaid is dropped before its reason is built.
+        var outage = logEvent.Exception is { } failure && StorageFailures.IsOutage(failure);
+        var unsaid = 0;
+        if (outage && logEvent.MessageTemplate.Text.StartsWith("R-RETRY", StringComparison.Ordinal) && !SayOutageRetry(logEvent, out unsaid))
+        {
+            return;
+        }
+
         if (logEvent.Exception is not { } exception || Reason(exception) is not { } reason)
         {
             inner.Emit(logEvent);
@@ -59,21 +69,8 @@ public sealed class ExpectedFailureSink(ILogEventSink inner) : ILogEventSink
             return;
         }
 
-        // A ledger that is away keeps its level: each retry says it at Warning, and the fault of a message that waited it
-        // out to the end (it goes to its error queue) or a start that failed on it stays an Error for alerts to see.
-        var outage = StorageFailures.IsOutage(exception);
-        var text = logEvent.MessageTemplate.Text + ": {FailureReason}";
-        var unsaid = 0;
-        if (outage && logEvent.MessageTemplate.Text.StartsWith("R-RETRY", StringComparison.Ordinal) && !SayOutageRetry(logEvent, out unsaid))
-        {
-            return;
-        }
-
-        if (unsaid > 0)
-        {
-            text += " ({UnsaidRetries} more retries of held messages on this endpoint since the last line)";
-        }
-
+        var text = logEvent.MessageTemplate.Text + ": {FailureReason}"
+            + (unsaid > 0 ? " ({UnsaidRetries} more retries of held messages on this endpoint since the last line)" : "");
         var level = logEvent.Level > LogEventLevel.Warning && exception is not OptionsValidationException && !outage
             ? LogEventLevel.Warning
             : logEvent.Level;
