@@ -17,22 +17,56 @@ namespace Pressluft.Messaging.Outbox;
 /// and deletes them before committing; on PostgreSQL <c>FOR UPDATE SKIP LOCKED</c> lets several runners relay without
 /// sending a row twice. A row that cannot be sent is tried again later, backing off, so it never holds up the rows behind
 /// it; after <see cref="OutboxOptions.MaxDeliveryAttempts"/> the relay gives up on it and leaves it, with its error, for an
-/// operator (it shows up as stuck).
+/// operator (it shows up as stuck). Between passes it sleeps until the earliest due row it saw, or one this process commits
+/// later (<see cref="DueMessageSignal"/>), falls due, and looks again after <see cref="OutboxOptions.RelayInterval"/> at the
+/// latest, for rows other runners committed and deliveries a dead process left: an idle runner does not query the ledger
+/// twice a second.
 /// </summary>
 public sealed class DueMessageRelay(
     IServiceScopeFactory scopes,
     IBus bus,
+    DueMessageSignal signal,
     IOptionsMonitor<OutboxOptions> options,
     TimeProvider clock,
     ILogger<DueMessageRelay> logger) : OutboxBackgroundService(options, clock, logger)
 {
+    private static readonly TimeSpan HeldElsewhereWait = TimeSpan.FromMilliseconds(500);
+
+    // The earliest due time of the rows waiting, as the last look found it; null when unknown (no look yet, or it failed).
+    private DateTime? _nextDue;
+
     protected override TimeSpan Interval => Options.CurrentValue.RelayInterval;
 
     protected override async Task<bool> RunPassAsync(CancellationToken cancellationToken)
     {
+        // What this process commits from now on, it tells the signal; what it committed before, this pass finds.
+        signal.Reset();
+        _nextDue = null;
         var due = await RelayDueAsync(cancellationToken);
         var abandoned = await DeliverAbandonedAsync(cancellationToken);
         return due >= Options.CurrentValue.RelayBatchSize || abandoned >= Options.CurrentValue.RelayBatchSize;
+    }
+
+    protected override async Task WaitForNextPassAsync(CancellationToken stoppingToken)
+    {
+        var nextLook = Clock.GetUtcNow().UtcDateTime + Interval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var now = Clock.GetUtcNow().UtcDateTime;
+            // Taken before the earliest is read: a row told in between wakes this wait.
+            var told = signal.NextAsync();
+            var wake = new[] { nextLook, _nextDue ?? DateTime.MaxValue, signal.Earliest }.Min();
+            if (wake <= now)
+            {
+                return;
+            }
+
+            var sleep = Task.Delay(wake - now, Clock, stoppingToken);
+            if (await Task.WhenAny(sleep, told) == sleep)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>One pass: claims, sends and deletes the rows due now; returns how many were delivered.</summary>
@@ -45,7 +79,9 @@ public sealed class DueMessageRelay(
 
         // Looked at first without a transaction: on SQLite a transaction takes the single write lock at once, and a gate
         // committing meanwhile would wait for a pass that had nothing to do.
-        if (!await db.OutboxMessages.FromSqlRaw(LedgerDialect.DueMessagesSql, now, 1).AnyAsync(cancellationToken))
+        var next = await NextDueAsync(db, cancellationToken);
+        _nextDue = next;
+        if (next is null || next > now)
         {
             return 0;
         }
@@ -74,6 +110,13 @@ public sealed class DueMessageRelay(
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        _nextDue = await NextDueAsync(db, cancellationToken);
+        if (due.Count == 0 && _nextDue <= now)
+        {
+            // Due, yet none claimed: another runner's relay holds those rows while it sends them. Not again at once.
+            _nextDue = now + HeldElsewhereWait;
+        }
+
         if (delivered > 0)
         {
             logger.LogDebug("Relayed {Count} due messages", delivered);
@@ -137,6 +180,14 @@ public sealed class DueMessageRelay(
         await transaction.CommitAsync(cancellationToken);
         return finished;
     }
+
+    // The earliest due time of the due-time rows not given up on; null when there are none.
+    private static Task<DateTime?> NextDueAsync(PressluftDbContext db, CancellationToken cancellationToken) =>
+        db.OutboxMessages.AsNoTracking()
+            .Where(m => m.InboxMessageId == null && m.GaveUpAt == null && m.EnqueueTime != null)
+            .OrderBy(m => m.EnqueueTime)
+            .Select(m => m.EnqueueTime)
+            .FirstOrDefaultAsync(cancellationToken);
 
     private async Task<bool> TrySendAsync(OutboxMessage message, Uri destination, CancellationToken cancellationToken)
     {

@@ -18,6 +18,7 @@ public static class EfInboxOutboxRegistration
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddScoped<IOutboxContextFactory<PressluftDbContext>, EfOutboxContextFactory>();
+        services.TryAddSingleton<DueMessageSignal>();
         services.TryAddSingleton<DueMessageRelay>();
         services.TryAddSingleton<InboxCleanupService>();
         services.TryAddSingleton<OutboxMonitor>();

@@ -23,16 +23,19 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
     private readonly List<OutboxMessage> _staged = [];
     private readonly InboxState _inbox;
     private readonly IReadOnlyList<ICommitParticipant> _participants;
+    private readonly DueMessageSignal? _dueSignal;
     private readonly bool _deliveredBefore;
+    private DateTime? _earliestDue;
     private bool _stagedWereStored;
 
     public EfOutboxConsumeContext(ConsumeContext<TMessage> context, OutboxConsumeOptions options, IServiceProvider provider, PressluftDbContext db,
-        InboxState inbox, IReadOnlyList<ICommitParticipant> participants)
+        InboxState inbox, IReadOnlyList<ICommitParticipant> participants, DueMessageSignal? dueSignal)
         : base(context, options, provider)
     {
         _db = db;
         _inbox = inbox;
         _participants = participants;
+        _dueSignal = dueSignal;
         _deliveredBefore = inbox.Delivered.HasValue;
     }
 
@@ -99,6 +102,10 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
         }
 
         _stagedWereStored = true;
+        if (_earliestDue is { } due)
+        {
+            _dueSignal?.Committed(due);
+        }
     }
 
     public override Task SetDelivered()
@@ -224,6 +231,10 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
             if (message.InboxMessageId is not null)
             {
                 _staged.Add(message);
+            }
+            else if (_earliestDue is null || message.EnqueueTime < _earliestDue)
+            {
+                _earliestDue = message.EnqueueTime;
             }
         }
 

@@ -23,7 +23,8 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvid
         var inbox = (readFirst ? await KeyLookup.InboxRowAsync(db, messageId, options.ConsumerId, context.CancellationToken) : null)
             ?? new InboxState { MessageId = messageId, ConsumerId = options.ConsumerId, Received = DateTime.UtcNow };
 
-        var outboxContext = new EfOutboxConsumeContext<T>(context, options, provider, db, inbox, provider.GetServices<ICommitParticipant>().ToList());
+        var outboxContext = new EfOutboxConsumeContext<T>(context, options, provider, db, inbox, provider.GetServices<ICommitParticipant>().ToList(),
+            provider.GetService<DueMessageSignal>());
         try
         {
             while (outboxContext.ContinueProcessing)

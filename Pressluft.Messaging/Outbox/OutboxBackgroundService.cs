@@ -22,6 +22,13 @@ public abstract class OutboxBackgroundService(IOptionsMonitor<OutboxOptions> opt
     /// <summary>How long to wait between passes.</summary>
     protected abstract TimeSpan Interval { get; }
 
+    /// <summary>
+    /// Waits until the next pass is due: <see cref="Interval"/> unless the service knows better. Returns, without
+    /// throwing, when <paramref name="stoppingToken"/> is cancelled.
+    /// </summary>
+    protected virtual Task WaitForNextPassAsync(CancellationToken stoppingToken) =>
+        Task.Delay(Interval, Clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+
     /// <summary>One pass; returns true when there is more to do right away.</summary>
     protected abstract Task<bool> RunPassAsync(CancellationToken cancellationToken);
 
@@ -70,7 +77,7 @@ public abstract class OutboxBackgroundService(IOptionsMonitor<OutboxOptions> opt
 
             if (!more)
             {
-                await Task.Delay(Interval, Clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await WaitForNextPassAsync(stoppingToken);
             }
         }
     }

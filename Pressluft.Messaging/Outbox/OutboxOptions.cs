@@ -7,9 +7,13 @@ public sealed class OutboxOptions
 {
     public const string SectionName = "Pressluft:Outbox";
 
-    /// <summary>How often the relay looks for due messages.</summary>
+    /// <summary>
+    /// The longest the relay waits before it looks for due messages again. A due message this process commits wakes it
+    /// at its due time; this bounds how late it finds one another runner committed (if that runner dies), and how soon
+    /// it delivers what a process that died between its commit and its delivery left.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
-    public TimeSpan RelayInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan RelayInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Most due messages one relay pass claims.</summary>
     [Range(1, 1000)]

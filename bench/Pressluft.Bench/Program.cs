@@ -134,7 +134,7 @@ try
                 report.Info("service CPU per gate / per consumed message (4 per gate)",
                     $"{cpu.TotalMilliseconds / options.Gates:0.00} ms / {cpu.TotalMilliseconds / options.Gates / 4:0.00} ms ({options.Gates} gates in {elapsed.TotalSeconds:0.00} s{(failed > 0 ? $", {failed} not passed" : "")})");
                 report.Info("CPU per gate, whole machine, the backlog", used.Per(options.Gates));
-                // Every statement outside a transaction counts as one, as do the relay's idle looks (two per half second).
+                // Every statement outside a transaction counts as one, as do the relay's idle looks (two every 5 s at most).
                 report.Info("PostgreSQL transactions per gate (pg_stat_database, the backlog)", $"{(double)transactions / options.Gates:0.0}");
                 report.Row("runner RSS idle / under load (ps)", $"{idle:0} / {peak:0} MiB", "<= 120 / 200 MiB",
                     Math.Max(idle / 120, peak / 200), 1, lowerIsBetter: true);

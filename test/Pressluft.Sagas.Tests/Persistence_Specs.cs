@@ -345,6 +345,32 @@ public sealed class When_a_deadline_is_due(LedgerProvider ledger)
         });
     }
 
+    // The relay sleeps until the next due row instead of looking twice a second: a deadline this process commits wakes it
+    // at its due time, though its next look (RelayInterval) is a minute away.
+    [Test]
+    public async Task Should_be_delivered_at_its_due_time_by_a_relay_not_due_to_look_for_a_minute()
+    {
+        await using var host = await GateTestHost.StartAsync(ledger, new Dictionary<string, string?>
+        {
+            ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:00:01.500",
+            ["Pressluft:HealthGate:InconclusiveRetries"] = "0",
+            ["Pressluft:Outbox:RelayInterval"] = "00:01:00",
+        });
+        var site = new SiteFixture();
+        var (_, _, mutation) = await host.DeployAsync(site, [CheckAnswer.Silent]);
+        var (_, due) = await DueDeadlineAsync(host);
+
+        var gate = await host.WaitForGateAsync(mutation.MutationJobId, TimeSpan.FromSeconds(30));
+
+        var check = (await host.JobsAsync(site.EnvironmentId)).First();
+        Assert.Multiple(() =>
+        {
+            Assert.That(gate.ErrorCode, Is.EqualTo(ErrorCodes.HealthCheckTimeout));
+            Assert.That(check.FinishedAt, Is.GreaterThanOrEqualTo(due), "the deadline was handled before it was due");
+            Assert.That(check.FinishedAt, Is.LessThan(due.AddSeconds(20)), "the deadline waited for the relay's next look");
+        });
+    }
+
     [Test]
     public async Task Should_be_delivered_once_when_two_relays_run_at_once()
     {

@@ -1,0 +1,62 @@
+namespace Pressluft.Messaging.Outbox;
+
+/// <summary>
+/// Tells this process's relay (<see cref="DueMessageRelay"/>) when a due-time row it committed falls due, so the relay
+/// sleeps until the next due row instead of looking every fraction of a second: rows another runner commits it finds at
+/// its next look (<see cref="OutboxOptions.RelayInterval"/> at the latest).
+/// </summary>
+public sealed class DueMessageSignal
+{
+    private readonly Lock _lock = new();
+    private DateTime _earliest = DateTime.MaxValue;
+    private TaskCompletionSource _told = NewSource();
+
+    /// <summary>The earliest due time told since the relay's last look began (<see cref="DateTime.MaxValue"/>: none).</summary>
+    public DateTime Earliest
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _earliest;
+            }
+        }
+    }
+
+    /// <summary>A due-time row falling due at <paramref name="due"/> (UTC) has been committed.</summary>
+    public void Committed(DateTime due)
+    {
+        TaskCompletionSource? told = null;
+        lock (_lock)
+        {
+            if (due < _earliest)
+            {
+                _earliest = due;
+                told = _told;
+                _told = NewSource();
+            }
+        }
+
+        told?.TrySetResult();
+    }
+
+    /// <summary>Completes when an earlier due time than any told so far is told.</summary>
+    internal Task NextAsync()
+    {
+        lock (_lock)
+        {
+            return _told.Task;
+        }
+    }
+
+    /// <summary>Called as a look begins: what is committed before it, the look itself finds.</summary>
+    internal void Reset()
+    {
+        lock (_lock)
+        {
+            _earliest = DateTime.MaxValue;
+        }
+    }
+
+    private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
