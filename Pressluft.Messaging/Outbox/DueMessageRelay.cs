@@ -32,37 +32,61 @@ public sealed class DueMessageRelay(
 {
     private static readonly TimeSpan HeldElsewhereWait = TimeSpan.FromMilliseconds(500);
 
+    // After a failed pass (the ledger away, read-only, full), the least wait before the next, whatever is due meanwhile.
+    private static readonly TimeSpan FailedPassWait = TimeSpan.FromSeconds(1);
+
     // The earliest due time of the rows waiting, as the last look found it; null when unknown (no look yet, or it failed).
     private DateTime? _nextDue;
+    private bool _lastPassFailed;
 
     protected override TimeSpan Interval => Options.CurrentValue.RelayInterval;
 
     protected override async Task<bool> RunPassAsync(CancellationToken cancellationToken)
     {
         // What this process commits from now on, it tells the signal; what it committed before, this pass finds.
-        signal.Reset();
+        var told = signal.Take();
         _nextDue = null;
-        var due = await RelayDueAsync(cancellationToken);
-        var abandoned = await DeliverAbandonedAsync(cancellationToken);
-        return due >= Options.CurrentValue.RelayBatchSize || abandoned >= Options.CurrentValue.RelayBatchSize;
+        _lastPassFailed = true;
+        try
+        {
+            var due = await RelayDueAsync(cancellationToken);
+            var abandoned = await DeliverAbandonedAsync(cancellationToken);
+            _lastPassFailed = false;
+            return due >= Options.CurrentValue.RelayBatchSize || abandoned >= Options.CurrentValue.RelayBatchSize;
+        }
+        catch
+        {
+            // The next pass must still look for what this one was told of.
+            signal.Committed(told);
+            throw;
+        }
     }
 
     protected override async Task WaitForNextPassAsync(CancellationToken stoppingToken)
     {
-        var nextLook = Clock.GetUtcNow().UtcDateTime + Interval;
+        var start = Clock.GetUtcNow().UtcDateTime;
+        var nextLook = start + Interval;
+        // A failed pass is not tried again at once, even with rows overdue: it would query a ledger in trouble in a loop.
+        var notBefore = _lastPassFailed ? start + (FailedPassWait < Interval ? FailedPassWait : Interval) : start;
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = Clock.GetUtcNow().UtcDateTime;
             // Taken before the earliest is read: a row told in between wakes this wait.
             var told = signal.NextAsync();
             var wake = new[] { nextLook, _nextDue ?? DateTime.MaxValue, signal.Earliest }.Min();
+            wake = wake < notBefore ? notBefore : wake;
             if (wake <= now)
             {
                 return;
             }
 
-            var sleep = Task.Delay(wake - now, Clock, stoppingToken);
-            if (await Task.WhenAny(sleep, told) == sleep)
+            // Rounded up, and a millisecond more: a timer that fires a little early would find nothing due yet and look
+            // again at once.
+            using var wakeEarly = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var sleep = Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling((wake - now).TotalMilliseconds) + 1), Clock, wakeEarly.Token);
+            var first = await Task.WhenAny(sleep, told);
+            await wakeEarly.CancelAsync();
+            if (first == sleep)
             {
                 return;
             }
@@ -97,7 +121,7 @@ public sealed class DueMessageRelay(
         {
             // A due-time message goes to the saga's own queue on the bus running now: an address stored under another
             // broker, or the embedded default's loopback, still arrives.
-            if (await TrySendAsync(message, new Uri($"queue:{message.DestinationAddress!.Segments[^1]}"), cancellationToken))
+            if (await TrySendAsync(message, m => new Uri($"queue:{m.DestinationAddress!.Segments[^1]}"), cancellationToken))
             {
                 db.OutboxMessages.Remove(message);
                 delivered++;
@@ -157,7 +181,7 @@ public sealed class DueMessageRelay(
             var sent = 0;
             foreach (var row in rows)
             {
-                if (!await TrySendAsync(row, row.DestinationAddress!, cancellationToken))
+                if (!await TrySendAsync(row, m => m.DestinationAddress!, cancellationToken))
                 {
                     break;
                 }
@@ -189,10 +213,14 @@ public sealed class DueMessageRelay(
             .Select(m => m.EnqueueTime)
             .FirstOrDefaultAsync(cancellationToken);
 
-    private async Task<bool> TrySendAsync(OutboxMessage message, Uri destination, CancellationToken cancellationToken)
+    // The address is worked out inside the try too: a row without a usable one backs off like any undeliverable row
+    // instead of failing every pass, and the rows behind it with it.
+    private async Task<bool> TrySendAsync(OutboxMessage message, Func<OutboxMessage, Uri> address, CancellationToken cancellationToken)
     {
+        Uri? destination = null;
         try
         {
+            destination = address(message);
             message.Deserialize(SystemTextJsonMessageSerializer.Instance);
             var endpoint = await bus.GetSendEndpoint(destination);
             await endpoint.Send(new SerializedMessageBody(), new OutboxMessageSendPipe(message, destination), cancellationToken);
@@ -203,7 +231,7 @@ public sealed class DueMessageRelay(
             message.DeliveryAttempts++;
             message.LastError = exception.Message.Length > 2000 ? exception.Message[..2000] : exception.Message;
             logger.LogWarning("Outgoing message {MessageId} ({MessageType}) to {Destination} not delivered (attempt {Attempt}): {Reason}",
-                message.MessageId, message.MessageType, destination, message.DeliveryAttempts, exception.Message);
+                message.MessageId, message.MessageType, destination ?? message.DestinationAddress, message.DeliveryAttempts, exception.Message);
             return false;
         }
     }

@@ -49,12 +49,17 @@ public sealed class DueMessageSignal
         }
     }
 
-    /// <summary>Called as a look begins: what is committed before it, the look itself finds.</summary>
-    internal void Reset()
+    /// <summary>
+    /// Called as a look begins (what is committed before it, the look itself finds): clears the earliest due time told
+    /// and returns it, for a look that fails to tell back.
+    /// </summary>
+    internal DateTime Take()
     {
         lock (_lock)
         {
+            var earliest = _earliest;
             _earliest = DateTime.MaxValue;
+            return earliest;
         }
     }
 

@@ -38,7 +38,8 @@ public sealed class LedgerDialect
     /// <paramref name="sql"/> (statements run as one implicit transaction) as a write that is bookkeeping only: on
     /// PostgreSQL its commit does not wait for the WAL flush (<c>synchronous_commit</c> off for that transaction alone).
     /// A server crash can lose such a commit, never a later one that did wait (WAL is flushed in order), so use it only
-    /// where losing the write is as if it had not been made yet. SQLite: unchanged.
+    /// where losing the write is as if it had not been made yet, and only outside an explicit transaction (inside one it
+    /// would turn the wait off for the whole transaction). SQLite: unchanged.
     /// </summary>
     public string WithoutWaitingForFlush(string sql) =>
         IsPostgres ? "SELECT set_config('synchronous_commit', 'off', true);\n" + sql : sql;
