@@ -22,9 +22,6 @@ public sealed class LedgerDialect
     private const string Abandoned =
         "SELECT * FROM inbox_states WHERE consumed IS NOT NULL AND delivered IS NULL AND consumed <= {0} ORDER BY consumed LIMIT {1}";
 
-    /// <summary>The due messages (parameters: now, batch size), read without claiming: whether a relay pass has work.</summary>
-    public static string DueMessagesSql => DueMessages;
-
     /// <summary>The abandoned deliveries (parameters: consumed before, batch size), read without claiming.</summary>
     public static string AbandonedDeliveriesSql => Abandoned;
 
