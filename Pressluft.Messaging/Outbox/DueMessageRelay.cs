@@ -37,7 +37,6 @@ public sealed class DueMessageRelay(
 
     // The earliest due time of the rows waiting, as the last look found it; null when unknown (no look yet, or it failed).
     private DateTime? _nextDue;
-    private bool _lastPassFailed;
 
     protected override TimeSpan Interval => Options.CurrentValue.RelayInterval;
 
@@ -46,12 +45,10 @@ public sealed class DueMessageRelay(
         // What this process commits from now on, it tells the signal; what it committed before, this pass finds.
         var told = signal.Take();
         _nextDue = null;
-        _lastPassFailed = true;
         try
         {
             var due = await RelayDueAsync(cancellationToken);
             var abandoned = await DeliverAbandonedAsync(cancellationToken);
-            _lastPassFailed = false;
             return due >= Options.CurrentValue.RelayBatchSize || abandoned >= Options.CurrentValue.RelayBatchSize;
         }
         catch
@@ -62,18 +59,17 @@ public sealed class DueMessageRelay(
         }
     }
 
-    protected override async Task WaitForNextPassAsync(CancellationToken stoppingToken)
+    protected override async Task WaitForNextPassAsync(bool lastPassFailed, CancellationToken stoppingToken)
     {
         var start = Clock.GetUtcNow().UtcDateTime;
         var nextLook = start + Interval;
         // A failed pass is not tried again at once, even with rows overdue: it would query a ledger in trouble in a loop.
-        var notBefore = _lastPassFailed ? start + (FailedPassWait < Interval ? FailedPassWait : Interval) : start;
+        var notBefore = lastPassFailed ? start + (FailedPassWait < Interval ? FailedPassWait : Interval) : start;
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = Clock.GetUtcNow().UtcDateTime;
-            // Taken before the earliest is read: a row told in between wakes this wait.
-            var told = signal.NextAsync();
-            var wake = new[] { nextLook, _nextDue ?? DateTime.MaxValue, signal.Earliest }.Min();
+            var (earliest, told) = signal.Peek();
+            var wake = new[] { nextLook, _nextDue ?? DateTime.MaxValue, earliest }.Min();
             wake = wake < notBefore ? notBefore : wake;
             if (wake <= now)
             {

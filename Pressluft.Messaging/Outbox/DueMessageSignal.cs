@@ -11,18 +11,6 @@ public sealed class DueMessageSignal
     private DateTime _earliest = DateTime.MaxValue;
     private TaskCompletionSource _told = NewSource();
 
-    /// <summary>The earliest due time told since the relay's last look began (<see cref="DateTime.MaxValue"/>: none).</summary>
-    public DateTime Earliest
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _earliest;
-            }
-        }
-    }
-
     /// <summary>A due-time row falling due at <paramref name="due"/> (UTC) has been committed.</summary>
     public void Committed(DateTime due)
     {
@@ -40,12 +28,15 @@ public sealed class DueMessageSignal
         told?.TrySetResult();
     }
 
-    /// <summary>Completes when an earlier due time than any told so far is told.</summary>
-    internal Task NextAsync()
+    /// <summary>
+    /// The earliest due time told since the relay's last look began (<see cref="DateTime.MaxValue"/>: none), and a task
+    /// that completes when an earlier one is told: read together, so none told in between is missed.
+    /// </summary>
+    internal (DateTime Earliest, Task Told) Peek()
     {
         lock (_lock)
         {
-            return _told.Task;
+            return (_earliest, _told.Task);
         }
     }
 

@@ -23,13 +23,13 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
     private readonly List<OutboxMessage> _staged = [];
     private readonly InboxState _inbox;
     private readonly IReadOnlyList<ICommitParticipant> _participants;
-    private readonly DueMessageSignal? _dueSignal;
+    private readonly DueMessageSignal _dueSignal;
     private readonly bool _deliveredBefore;
     private DateTime? _earliestDue;
     private bool _stagedWereStored;
 
     public EfOutboxConsumeContext(ConsumeContext<TMessage> context, OutboxConsumeOptions options, IServiceProvider provider, PressluftDbContext db,
-        InboxState inbox, IReadOnlyList<ICommitParticipant> participants, DueMessageSignal? dueSignal)
+        InboxState inbox, IReadOnlyList<ICommitParticipant> participants, DueMessageSignal dueSignal)
         : base(context, options, provider)
     {
         _db = db;
@@ -104,7 +104,7 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
         _stagedWereStored = true;
         if (_earliestDue is { } due)
         {
-            _dueSignal?.Committed(due);
+            _dueSignal.Committed(due);
         }
     }
 

@@ -23,10 +23,11 @@ public abstract class OutboxBackgroundService(IOptionsMonitor<OutboxOptions> opt
     protected abstract TimeSpan Interval { get; }
 
     /// <summary>
-    /// Waits until the next pass is due: <see cref="Interval"/> unless the service knows better. Returns, without
-    /// throwing, when <paramref name="stoppingToken"/> is cancelled.
+    /// Waits until the next pass is due: <see cref="Interval"/> unless the service knows better (after a pass that
+    /// failed when <paramref name="lastPassFailed"/>). Returns, without throwing, when <paramref name="stoppingToken"/> is
+    /// cancelled.
     /// </summary>
-    protected virtual Task WaitForNextPassAsync(CancellationToken stoppingToken) =>
+    protected virtual Task WaitForNextPassAsync(bool lastPassFailed, CancellationToken stoppingToken) =>
         Task.Delay(Interval, Clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
 
     /// <summary>One pass; returns true when there is more to do right away.</summary>
@@ -77,7 +78,7 @@ public abstract class OutboxBackgroundService(IOptionsMonitor<OutboxOptions> opt
 
             if (!more)
             {
-                await WaitForNextPassAsync(stoppingToken);
+                await WaitForNextPassAsync(lastPassFailed: failed > 0, stoppingToken);
             }
         }
     }
