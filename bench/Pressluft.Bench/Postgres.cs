@@ -17,8 +17,26 @@ internal static partial class Postgres
         await ExecuteAsync(connectionString, $"CREATE DATABASE \"{database}\"");
     }
 
-    public static Task DropAsync(string connectionString, string database) =>
-        ExecuteAsync(connectionString, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+    /// <summary>
+    /// Drops <paramref name="database"/> with its sessions. FORCE cannot end a session of another role (an autovacuum
+    /// worker still busy with the last run's tables): that is retried for a few seconds, until the worker is done.
+    /// </summary>
+    public static async Task DropAsync(string connectionString, string database)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ExecuteAsync(connectionString, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+                return;
+            }
+            catch (PostgresException busy) when (busy.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse
+                                                 && attempt < 20)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+        }
+    }
 
     /// <summary>
     /// Transactions committed in <paramref name="database"/> so far (<c>pg_stat_database</c>), after waiting out the
