@@ -36,6 +36,14 @@ public static class PressluftTelemetry
     public static TracerProviderBuilder AddPressluftSources(this TracerProviderBuilder builder) =>
         builder.AddSource(DiagnosticHeaders.DefaultListenerName, Name);
 
+    /// <summary>
+    /// Ours, MassTransit's, and the runtime's own (<c>System.Runtime</c>: GC heap and collections, bytes allocated, thread
+    /// pool, CPU time, working set), which the bench reads to count the service's allocations per gate. The runtime's
+    /// instruments are read only when scraped.
+    /// </summary>
     public static MeterProviderBuilder AddPressluftMeters(this MeterProviderBuilder builder) =>
-        builder.AddMeter(Name, GateMetrics.MeterName, OutboxMonitor.MeterName, InstrumentationOptions.MeterName);
+        builder.AddMeter(Name, GateMetrics.MeterName, OutboxMonitor.MeterName, InstrumentationOptions.MeterName, RuntimeMeterName);
+
+    /// <summary>The runtime's built-in meter (.NET 9 and later).</summary>
+    public const string RuntimeMeterName = "System.Runtime";
 }

@@ -102,6 +102,7 @@ try
                 Step($"throughput: a backlog of {options.Gates} gates");
                 var transactionsBefore = await Postgres.CommittedTransactionsAsync(options.Postgres, "pressluft_bench");
                 var cpuBefore = CpuUse.Now(service.Pid);
+                var allocatedBefore = await service.AllocatedBytesAsync();
                 var peak = 0.0;
                 using var sampling = new CancellationTokenSource();
                 var sampler = Task.Run(async () =>
@@ -116,6 +117,7 @@ try
                 await sampling.CancelAsync();
                 await sampler;
                 var used = CpuUse.Now(service.Pid) - cpuBefore;
+                var allocated = await service.AllocatedBytesAsync() - allocatedBefore;
                 var cpu = used.Service;
                 var transactions = await Postgres.CommittedTransactionsAsync(options.Postgres, "pressluft_bench") - transactionsBefore;
                 var gatesPerSecond = options.Gates / elapsed.TotalSeconds;
@@ -134,6 +136,8 @@ try
                 report.Info("service CPU per gate / per consumed message (4 per gate)",
                     $"{cpu.TotalMilliseconds / options.Gates:0.00} ms / {cpu.TotalMilliseconds / options.Gates / 4:0.00} ms ({options.Gates} gates in {elapsed.TotalSeconds:0.00} s{(failed > 0 ? $", {failed} not passed" : "")})");
                 report.Info("CPU per gate, whole machine, the backlog", used.Per(options.Gates));
+                report.Info("service allocations per gate / per consumed message (managed heap, the backlog)",
+                    $"{allocated / options.Gates / 1024:0} KiB / {allocated / options.Gates / 4 / 1024:0} KiB");
                 // Every statement outside a transaction counts as one, as do the relay's idle looks (two every 5 s at most).
                 report.Info("PostgreSQL transactions per gate (pg_stat_database, the backlog)", $"{(double)transactions / options.Gates:0.0}");
                 report.Row("runner RSS idle / under load (ps)", $"{idle:0} / {peak:0} MiB", "<= 120 / 200 MiB",

@@ -100,6 +100,8 @@ public sealed class When_an_operator_publishes_a_broken_release_to_the_running_e
             Assert.That(metrics, Does.Match(@"pressluft_health_checks_total\{[^}]*verdict=""failed""[^}]*\} 1\b"), metrics);
             Assert.That(metrics, Does.Match(@"pressluft_check_duration_seconds_count\{[^}]*check=""http""[^}]*\} 1\b"), metrics);
             Assert.That(metrics, Does.Contain("pressluft_outbox_oldest_age_seconds"));
+            // The runtime's own, which the bench reads for the service's allocations per gate.
+            Assert.That(metrics, Does.Match(@"dotnet_gc_heap_total_allocated_bytes_total(\{[^}]*\})? [1-9]\d*"), metrics);
         });
     }
 
