@@ -101,8 +101,9 @@ try
 
                 Step($"throughput: a backlog of {options.Gates} gates");
                 var transactionsBefore = await Postgres.CommittedTransactionsAsync(options.Postgres, "pressluft_bench");
-                var cpuBefore = CpuUse.Now(service.Pid);
+                // Scraped before the CPU is read, so the scrape's own work stays out of the backlog's CPU figure.
                 var allocatedBefore = await service.AllocatedBytesAsync();
+                var cpuBefore = CpuUse.Now(service.Pid);
                 var peak = 0.0;
                 using var sampling = new CancellationTokenSource();
                 var sampler = Task.Run(async () =>

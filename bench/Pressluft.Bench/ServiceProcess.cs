@@ -107,11 +107,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
         var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{_httpPort}/metrics"));
         foreach (var line in metrics.Split('\n'))
         {
+            // name{labels} value [timestamp]; its labels hold no spaces.
             if (line.StartsWith("dotnet_gc_heap_total_allocated", StringComparison.Ordinal))
             {
-                // name{labels} value [timestamp]
-                var fields = line[(line.LastIndexOf('}') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                return double.Parse(line.Contains('}', StringComparison.Ordinal) ? fields[0] : fields[1], CultureInfo.InvariantCulture);
+                return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
             }
         }
 
