@@ -409,7 +409,7 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
     }
 
     // A site's status follows all its environments, and two of them may change at once in two transactions: the status
-    // is worked out at commit, under a lock on the site row (see BeforeCommitAsync).
+    // is worked out at commit, under a lock on the site row (see TakeStatements).
     private Task FollowEnvironmentsAsync(Guid siteId, DateTime at, CancellationToken cancellationToken)
     {
         _sitesToFollow[siteId] = at;
@@ -420,21 +420,30 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
 
     /// <summary>
     /// Sets each touched site's status from its environments as committed now (any failed, else any in progress, else
-    /// active). Runs inside the unit of work's transaction after its own changes are written, in one round trip per site:
-    /// PostgreSQL first locks the site row, and the update that follows is a statement of its own, so it reads the
-    /// environments as committed once the lock is held (of two transactions the second sees the first's environment);
-    /// SQLite has one writer.
+    /// active). Runs inside the unit of work's transaction after its own changes are written: PostgreSQL first locks the
+    /// site row, and the update that follows is a statement of its own, so it reads the environments as committed once
+    /// the lock is held (of two transactions the second sees the first's environment); SQLite has one writer.
     /// </summary>
-    public async Task BeforeCommitAsync(CancellationToken cancellationToken)
+    public IReadOnlyList<CommitStatement> TakeStatements(LedgerDialect dialect)
     {
-        var sql = LedgerDialect.For(db.Database).IsPostgres ? "SELECT 1 FROM sites WHERE id = {1} FOR UPDATE;\n" + FollowEnvironmentsSql : FollowEnvironmentsSql;
+        ArgumentNullException.ThrowIfNull(dialect);
+        var statements = new List<CommitStatement>(_sitesToFollow.Count * 2);
         foreach (var (siteId, at) in _sitesToFollow.OrderBy(s => s.Key))
         {
-            await db.Database.ExecuteSqlRawAsync(sql, [at, siteId, EnvironmentStatuses.Failed, EnvironmentStatuses.Active], cancellationToken);
+            object[] values = [at, siteId, EnvironmentStatuses.Failed, EnvironmentStatuses.Active];
+            if (dialect.IsPostgres)
+            {
+                statements.Add(new CommitStatement(LockSiteSql, values));
+            }
+
+            statements.Add(new CommitStatement(FollowEnvironmentsSql, values));
         }
 
         _sitesToFollow.Clear();
+        return statements;
     }
+
+    private const string LockSiteSql = "SELECT 1 FROM sites WHERE id = {1} FOR UPDATE";
 
     // {0} the time, {1} the site, {2} failed, {3} active: any environment failed, else any not active (in progress),
     // else active; the row is written only when that changes it.

@@ -108,7 +108,7 @@ public sealed class DueMessageRelay(
 
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         var due = await db.OutboxMessages
-            .FromSqlRaw(LedgerDialect.For(db.Database).ClaimDueMessagesSql, now, settings.RelayBatchSize)
+            .FromSqlRaw(db.Dialect.ClaimDueMessagesSql, now, settings.RelayBatchSize)
             .AsTracking()
             .ToListAsync(cancellationToken);
 
@@ -163,7 +163,7 @@ public sealed class DueMessageRelay(
 
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         var inboxes = await db.InboxStates
-            .FromSqlRaw(LedgerDialect.For(db.Database).ClaimAbandonedDeliveriesSql, before, settings.RelayBatchSize)
+            .FromSqlRaw(db.Dialect.ClaimAbandonedDeliveriesSql, before, settings.RelayBatchSize)
             .AsTracking()
             .ToListAsync(cancellationToken);
 

@@ -10,10 +10,11 @@ namespace Pressluft.Messaging.Outbox;
 /// <summary>
 /// The storage side of MassTransit core's inbox/outbox protocol (<see cref="OutboxMessagePipe{TMessage}"/>) on the
 /// ledger database. The consumer or saga runs without an open transaction; what it sends is staged as
-/// <see cref="OutboxMessage"/> rows. <see cref="SetConsumed"/> then writes the inbox row, the staged rows and every
-/// change the saga and ledger staged in one SaveChanges (one transaction). After delivery,
-/// <see cref="RemoveOutboxMessages"/> deletes the delivered rows and marks the inbox row delivered (the second and
-/// last commit). Sends with a delay become due-time rows that the relay delivers.
+/// <see cref="OutboxMessage"/> rows. <see cref="SetConsumed"/> then writes the inbox row, the staged rows, the commit
+/// participants' statements and every change the saga and ledger staged in one transaction (on PostgreSQL the inbox and
+/// inline outbox rows as one fixed batch, <see cref="PostgresCommitBatch"/>; on SQLite all through SaveChanges). After
+/// delivery, <see cref="RemoveOutboxMessages"/> deletes the delivered rows and marks the inbox row delivered (the second
+/// and last commit). Sends with a delay become due-time rows that the relay delivers.
 /// </summary>
 public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy<TMessage>, IInboxOutboxTransaction
     where TMessage : class
@@ -25,6 +26,7 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
     private readonly IReadOnlyList<ICommitParticipant> _participants;
     private readonly DueMessageSignal _dueSignal;
     private readonly bool _deliveredBefore;
+    private readonly bool _postgres;
     private DateTime? _earliestDue;
     private bool _stagedWereStored;
 
@@ -37,6 +39,7 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
         _participants = participants;
         _dueSignal = dueSignal;
         _deliveredBefore = inbox.Delivered.HasValue;
+        _postgres = db.Dialect.IsPostgres;
     }
 
     public override bool ContinueProcessing { get; set; } = true;
@@ -68,37 +71,15 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
             _inbox.Delivered = now;
         }
 
-        _db.InboxStates.Add(_inbox);
-
         // Saga row, ledger changes, outgoing messages and the inbox row: one transaction. A concurrent duplicate fails here
         // on the inbox's unique key and is retried, and then finds this message consumed.
-        if (_participants.Any(p => p.HasWork))
+        if (_postgres)
         {
-            // Written first, then finished under the participants' locks, then committed: still one transaction. Without
-            // EF's savepoint around the SaveChanges (two more statements): a failure anywhere fails the whole transaction,
-            // and the message is retried from the start.
-            var savepoints = _db.Database.AutoSavepointsEnabled;
-            _db.Database.AutoSavepointsEnabled = false;
-            try
-            {
-                await using var transaction = await _db.Database.BeginTransactionAsync(CancellationToken);
-                await _db.SaveChangesAsync(CancellationToken);
-                foreach (var participant in _participants.Where(p => p.HasWork))
-                {
-                    await participant.BeforeCommitAsync(CancellationToken);
-                }
-
-                // Participants write with statements of their own (ICommitParticipant): nothing is left to save.
-                await transaction.CommitAsync(CancellationToken);
-            }
-            finally
-            {
-                _db.Database.AutoSavepointsEnabled = savepoints;
-            }
+            await CommitInBatchAsync();
         }
         else
         {
-            await _db.SaveChangesAsync(CancellationToken);
+            await CommitThroughChangeTrackerAsync();
         }
 
         _stagedWereStored = true;
@@ -106,6 +87,79 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
         {
             _dueSignal.Committed(due);
         }
+    }
+
+    // PostgreSQL: the staged changes by SaveChanges, then the inbox row, the outgoing rows and the participants'
+    // statements in one batch (PostgresCommitBatch), then the commit: three round trips, and one when only the inbox
+    // and outbox have anything to write (the batch alone is its transaction).
+    private async Task CommitInBatchAsync()
+    {
+        var statements = TakeParticipantStatements();
+        if (!_db.ChangeTracker.HasChanges())
+        {
+            await PostgresCommitBatch.ExecuteAsync(_db, _inbox, _staged, statements, CancellationToken);
+            return;
+        }
+
+        // Without EF's savepoint around the SaveChanges (two more statements): a failure anywhere fails the whole
+        // transaction, and the message is retried from the start.
+        var savepoints = _db.Database.AutoSavepointsEnabled;
+        _db.Database.AutoSavepointsEnabled = false;
+        try
+        {
+            await using var transaction = await _db.Database.BeginTransactionAsync(CancellationToken);
+            await _db.SaveChangesAsync(CancellationToken);
+            await PostgresCommitBatch.ExecuteAsync(_db, _inbox, _staged, statements, CancellationToken);
+            await transaction.CommitAsync(CancellationToken);
+        }
+        finally
+        {
+            _db.Database.AutoSavepointsEnabled = savepoints;
+        }
+    }
+
+    // SQLite (one writer): every row through SaveChanges; the participants' statements after it, in its transaction.
+    private async Task CommitThroughChangeTrackerAsync()
+    {
+        _db.InboxStates.Add(_inbox);
+        var statements = TakeParticipantStatements();
+        if (statements.Count == 0)
+        {
+            await _db.SaveChangesAsync(CancellationToken);
+            return;
+        }
+
+        var savepoints = _db.Database.AutoSavepointsEnabled;
+        _db.Database.AutoSavepointsEnabled = false;
+        try
+        {
+            await using var transaction = await _db.Database.BeginTransactionAsync(CancellationToken);
+            await _db.SaveChangesAsync(CancellationToken);
+            foreach (var statement in statements)
+            {
+                await _db.Database.ExecuteSqlRawAsync(statement.Sql, statement.Values, CancellationToken);
+            }
+
+            await transaction.CommitAsync(CancellationToken);
+        }
+        finally
+        {
+            _db.Database.AutoSavepointsEnabled = savepoints;
+        }
+    }
+
+    private List<CommitStatement> TakeParticipantStatements()
+    {
+        var statements = new List<CommitStatement>();
+        foreach (var participant in _participants)
+        {
+            if (participant.HasWork)
+            {
+                statements.AddRange(participant.TakeStatements(_db.Dialect));
+            }
+        }
+
+        return statements;
     }
 
     public override Task SetDelivered()
@@ -153,7 +207,7 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
         // the crash came just before it, and the relay delivers the rows again (DeliverAbandonedAsync; receivers drop
         // the copies in their inbox). The message's own commit above did wait.
         await _db.Database.ExecuteSqlRawAsync(
-            LedgerDialect.For(_db.Database).WithoutWaitingForFlush(
+            _db.Dialect.WithoutWaitingForFlush(
                 """
                 DELETE FROM outbox_messages WHERE inbox_message_id = {0} AND inbox_consumer_id = {1};
                 UPDATE inbox_states SET delivered = {2}, last_sequence_number = {3} WHERE id = {4};
@@ -224,17 +278,26 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
             message.Properties = SerializerContext.SerializeDictionary(properties);
         }
 
-        // DbContext is not thread-safe, and a consumer may send concurrently.
+        // DbContext is not thread-safe, and a consumer may send concurrently. On PostgreSQL the rows delivered inline are
+        // written by the commit batch, not the change tracker; due-time rows always go through it (a deadline cancelled
+        // in the same unit of work is found there).
         lock (_addLock)
         {
-            _db.OutboxMessages.Add(message);
             if (message.InboxMessageId is not null)
             {
                 _staged.Add(message);
+                if (!_postgres)
+                {
+                    _db.OutboxMessages.Add(message);
+                }
             }
-            else if (_earliestDue is null || message.EnqueueTime < _earliestDue)
+            else
             {
-                _earliestDue = message.EnqueueTime;
+                _db.OutboxMessages.Add(message);
+                if (_earliestDue is null || message.EnqueueTime < _earliestDue)
+                {
+                    _earliestDue = message.EnqueueTime;
+                }
             }
         }
 

@@ -1,3 +1,5 @@
+using Pressluft.Messaging.Persistence;
+
 namespace Pressluft.Messaging.Outbox;
 
 /// <summary>
@@ -11,8 +13,12 @@ public interface ICommitParticipant
     bool HasWork { get; }
 
     /// <summary>
-    /// Finishes its work with statements of its own, inside the transaction. What it stages on the change tracker here is
-    /// not saved: the staged changes were written before it runs, and the commit follows.
+    /// The statements that finish its work, in order; the unit of work runs them inside its transaction after the staged
+    /// changes are written (on PostgreSQL in the same round trip as the inbox and outbox rows). Taking them clears the
+    /// work: what it stages on the change tracker from here on is not saved.
     /// </summary>
-    Task BeforeCommitAsync(CancellationToken cancellationToken);
+    IReadOnlyList<CommitStatement> TakeStatements(LedgerDialect dialect);
 }
+
+/// <summary>One SQL statement, its values as <c>{0}</c>, <c>{1}</c>, ... placeholders (as <c>ExecuteSqlRaw</c> takes them).</summary>
+public sealed record CommitStatement(string Sql, object[] Values);

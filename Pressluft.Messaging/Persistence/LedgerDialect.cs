@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-
 namespace Pressluft.Messaging.Persistence;
 
 /// <summary>The SQL that differs between PostgreSQL and SQLite; everything else is the same EF model.</summary>
@@ -13,8 +10,6 @@ public sealed class LedgerDialect
     public static LedgerDialect Sqlite { get; } = new(postgres: false);
 
     public bool IsPostgres { get; }
-
-    public static LedgerDialect For(DatabaseFacade database) => database.IsNpgsql() ? Postgres : Sqlite;
 
     private const string DueMessages =
         "SELECT * FROM outbox_messages WHERE inbox_message_id IS NULL AND gave_up_at IS NULL AND enqueue_time <= {0} ORDER BY enqueue_time, sequence_number LIMIT {1}";

@@ -22,6 +22,9 @@ public abstract class PressluftDbContext(DbContextOptions options) : DbContext(o
     public DbSet<InboxState> InboxStates => Set<InboxState>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
+    /// <summary>The SQL dialect of this context's provider (asking the provider for its name allocates on every call).</summary>
+    public LedgerDialect Dialect => this is PostgresPressluftDbContext ? LedgerDialect.Postgres : LedgerDialect.Sqlite;
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Everything is UTC; SQLite hands DateTime back unspecified, and Npgsql rejects non-UTC timestamptz.

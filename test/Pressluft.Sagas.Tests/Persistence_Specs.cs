@@ -28,23 +28,24 @@ public sealed class When_a_transition_cannot_store_its_outgoing_messages(LedgerP
         var (_, check) = await host.AwaitingCheckAsync(site);
         var before = await Snapshot.TakeAsync(host);
 
-        failing.Armed = true;
+        await failing.ArmAsync(host);
         await host.PublishAsync(Answers.Failed(check));
         // The first attempt and the endpoint's ten retries all fail; then the message is faulted.
-        await GateTestHost.Until(() => Task.FromResult(failing.Failures >= 11), TimeSpan.FromSeconds(40), "every attempt to fail");
+        await GateTestHost.Until(async () => await failing.FailuresAsync(host) >= 11, TimeSpan.FromSeconds(40), "every attempt to fail");
         Assert.That(await host.Harness.Published.Any<Fault<HealthCheckFailed>>(), Is.True, "the answer was not faulted");
         var after = await Snapshot.TakeAsync(host);
+        var failures = await failing.FailuresAsync(host);
 
         Assert.Multiple(() =>
         {
-            Assert.That(failing.Failures, Is.EqualTo(11), "the transition was retried and failed each time");
+            Assert.That(failures, Is.EqualTo(11), "the transition was retried and failed each time");
             Assert.That(after, Is.EqualTo(before), "a failed transition changed stored state");
             Assert.That(after.SagaState, Is.EqualTo(nameof(host.Machine.HealthChecking)));
             Assert.That(host.Runner.RollbackRequests, Is.Empty);
         });
 
         // The same answer goes through once the store works again: the failed attempts left nothing in its way.
-        failing.Armed = false;
+        await failing.DisarmAsync(host);
         await host.PublishAsync(Answers.Failed(check));
         await host.WaitForStateAsync(site.EnvironmentId, m => m.RollingBack);
         var jobs = await host.JobsAsync(site.EnvironmentId);
@@ -68,9 +69,9 @@ public sealed class When_a_transition_cannot_store_its_inbox_row(LedgerProvider 
         var before = await Snapshot.TakeAsync(host);
 
         // The answer fails the check, which changes jobs, release health and the saga; then its inbox row cannot be written.
-        failing.Armed = true;
+        await failing.ArmAsync(host);
         await host.PublishAsync(Answers.Failed(check));
-        await GateTestHost.Until(() => Task.FromResult(failing.Failures >= 11), TimeSpan.FromSeconds(40), "every attempt to fail");
+        await GateTestHost.Until(async () => await failing.FailuresAsync(host) >= 11, TimeSpan.FromSeconds(40), "every attempt to fail");
         Assert.That(await host.Harness.Published.Any<Fault<HealthCheckFailed>>(), Is.True, "the answer was not faulted");
         var after = await Snapshot.TakeAsync(host);
 

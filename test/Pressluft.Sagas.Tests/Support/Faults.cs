@@ -1,47 +1,72 @@
 using System.Data.Common;
 using MassTransit;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Pressluft.Sagas.Tests.Support;
 
-/// <summary>While armed, fails every database command that inserts into <see cref="Table"/> (say, an outbox or inbox write that fails).</summary>
-public sealed class FailingInserts(string table) : DbCommandInterceptor
+/// <summary>
+/// While armed, the database refuses every insert into <see cref="Table"/> (say, an outbox or inbox write that fails): a
+/// trigger raises an error, so it fails whichever way the row is written (EF's save or the service's own batch). Each
+/// refusal is counted where a rollback does not undo it: in a PostgreSQL sequence, or in this process through a function
+/// the trigger calls on SQLite (registered on each connection the host's contexts open; pass this as their interceptor).
+/// </summary>
+public sealed class FailingInserts(string table) : DbConnectionInterceptor
 {
-    private volatile bool _armed;
-    private int _failures;
-
-    public bool Armed
-    {
-        get => _armed;
-        set => _armed = value;
-    }
+    private const string Counter = "pressluft_test_fault_count";
+    private int _sqliteFailures;
 
     public string Table { get; } = table;
 
-    public int Failures => _failures;
+    private string Trigger => $"pressluft_test_fail_{Table}";
 
-    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
-        InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-    {
-        FailIfArmed(command);
-        return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-    }
+    public Task ArmAsync(GateTestHost host) =>
+        host.QueryAsync(db => db.Database.ExecuteSqlRawAsync(db.Database.IsNpgsql()
+            ? $$"""
+                CREATE SEQUENCE IF NOT EXISTS {{Counter}};
+                CREATE OR REPLACE FUNCTION {{Trigger}}() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM nextval('{{Counter}}');
+                    RAISE EXCEPTION 'Simulated failure inserting into %', TG_TABLE_NAME;
+                END $$;
+                CREATE TRIGGER {{Trigger}} BEFORE INSERT ON {{Table}} FOR EACH STATEMENT EXECUTE FUNCTION {{Trigger}}();
+                """
+            : $"""
+                CREATE TRIGGER {Trigger} BEFORE INSERT ON {Table}
+                BEGIN
+                    SELECT {Counter}();
+                    SELECT RAISE(ABORT, 'Simulated failure inserting into {Table}');
+                END;
+                """));
 
-    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
-        InterceptionResult<int> result, CancellationToken cancellationToken = default)
-    {
-        FailIfArmed(command);
-        return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
-    }
-
-    private void FailIfArmed(DbCommand command)
-    {
-        // Npgsql leaves lower-case names unquoted; SQLite quotes them.
-        if (Armed && (command.CommandText.Contains($"INSERT INTO {Table}", StringComparison.Ordinal)
-                      || command.CommandText.Contains($"INSERT INTO \"{Table}\"", StringComparison.Ordinal)))
+    public Task DisarmAsync(GateTestHost host) =>
+        host.QueryAsync(db =>
         {
-            Interlocked.Increment(ref _failures);
-            throw new InvalidOperationException($"Simulated failure inserting into {Table}");
+            // Test-owned names only (the table is a constant of the spec).
+            var drop = db.Database.IsNpgsql() ? $"DROP TRIGGER {Trigger} ON {Table}" : $"DROP TRIGGER {Trigger}";
+            return db.Database.ExecuteSqlRawAsync(drop);
+        });
+
+    /// <summary>How many inserts were refused so far.</summary>
+    public Task<int> FailuresAsync(GateTestHost host) =>
+        host.QueryAsync(async db => db.Database.IsNpgsql()
+            ? (int)await db.Database.SqlQueryRaw<long>($"SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS \"Value\" FROM {Counter}").SingleAsync()
+            : Volatile.Read(ref _sqliteFailures));
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Register(connection);
+
+    public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Register(connection);
+        return Task.CompletedTask;
+    }
+
+    private void Register(DbConnection connection)
+    {
+        if (connection is SqliteConnection sqlite)
+        {
+            sqlite.CreateFunction(Counter, () => Interlocked.Increment(ref _sqliteFailures), isDeterministic: false);
         }
     }
 }
