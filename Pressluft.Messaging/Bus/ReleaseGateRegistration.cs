@@ -41,7 +41,9 @@ public static class ReleaseGateRegistration
         services.AddScoped<HealthCheckJobs>();
         services.AddScoped<RollbackJobs>();
         services.AddScoped<EnvironmentReset>();
-        services.AddScoped<IDeadlines, OutboxDeadlines>();
+        services.AddScoped<OutboxDeadlines>();
+        services.AddScoped<IDeadlines>(sp => sp.GetRequiredService<OutboxDeadlines>());
+        services.AddScoped<ICommitParticipant>(sp => sp.GetRequiredService<OutboxDeadlines>());
         services.AddSingleton<IMessageValidator<MutationCompleted>, MutationCompletedValidator>();
         services.AddSingleton<IMessageValidator<ResetEnvironment>, ResetEnvironmentValidator>();
         return services;
