@@ -430,20 +430,19 @@ public sealed class EfReleaseLedger(PressluftDbContext db) : IReleaseLedger, ICo
         var statements = new List<CommitStatement>(_sitesToFollow.Count * 2);
         foreach (var (siteId, at) in _sitesToFollow.OrderBy(s => s.Key))
         {
-            object[] values = [at, siteId, EnvironmentStatuses.Failed, EnvironmentStatuses.Active];
             if (dialect.IsPostgres)
             {
-                statements.Add(new CommitStatement(LockSiteSql, values));
+                statements.Add(new CommitStatement(LockSiteSql, [siteId]));
             }
 
-            statements.Add(new CommitStatement(FollowEnvironmentsSql, values));
+            statements.Add(new CommitStatement(FollowEnvironmentsSql, [at, siteId, EnvironmentStatuses.Failed, EnvironmentStatuses.Active]));
         }
 
         _sitesToFollow.Clear();
         return statements;
     }
 
-    private const string LockSiteSql = "SELECT 1 FROM sites WHERE id = {1} FOR UPDATE";
+    private const string LockSiteSql = "SELECT 1 FROM sites WHERE id = {0} FOR UPDATE";
 
     // {0} the time, {1} the site, {2} failed, {3} active: any environment failed, else any not active (in progress),
     // else active; the row is written only when that changes it.

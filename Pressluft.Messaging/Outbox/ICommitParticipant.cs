@@ -13,9 +13,9 @@ public interface ICommitParticipant
     bool HasWork { get; }
 
     /// <summary>
-    /// The statements that finish its work, in order; the unit of work runs them inside its transaction after the staged
-    /// changes are written (on PostgreSQL in the same round trip as the inbox and outbox rows). Taking them clears the
-    /// work: what it stages on the change tracker from here on is not saved.
+    /// The statements that finish its work, in order; the unit of work takes them just before its commit and runs them
+    /// inside its transaction after the staged changes are written (on PostgreSQL in the same round trip as the inbox and
+    /// outbox rows). Taking them clears the work.
     /// </summary>
     IReadOnlyList<CommitStatement> TakeStatements(LedgerDialect dialect);
 }

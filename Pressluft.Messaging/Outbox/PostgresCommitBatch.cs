@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
@@ -19,7 +20,7 @@ namespace Pressluft.Messaging.Outbox;
 /// so they follow the model. Inside a transaction it joins it; alone, its statements are one implicit transaction
 /// (PostgreSQL runs a batch up to its single Sync as one).
 /// </summary>
-internal static partial class PostgresCommitBatch
+public static partial class PostgresCommitBatch
 {
     /// <summary>
     /// Writes the rows and runs the statements; then sets the generated keys (<see cref="InboxState.Id"/>,
@@ -29,6 +30,7 @@ internal static partial class PostgresCommitBatch
         IReadOnlyList<CommitStatement> statements, CancellationToken cancellationToken)
     {
         var inserts = Inserts.GetValue(db.Model, model => new RowInserts(model));
+        var mappings = db.GetService<IRelationalTypeMappingSource>();
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using var batch = new NpgsqlBatch(connection) { Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction() };
         using var parameters = new NpgsqlCommand();
@@ -40,7 +42,7 @@ internal static partial class PostgresCommitBatch
 
         foreach (var statement in statements)
         {
-            batch.BatchCommands.Add(Positional(statement));
+            batch.BatchCommands.Add(Positional(statement, mappings, parameters));
         }
 
         var keys = new long[1 + outgoing.Count];
@@ -75,14 +77,18 @@ internal static partial class PostgresCommitBatch
         }
     }
 
-    // A statement written with {0}-style placeholders, as a batch command with positional parameters ($1, ...).
-    private static NpgsqlBatchCommand Positional(CommitStatement statement)
+    // A statement written with {0}-style placeholders, as a batch command with positional parameters ($1, ...). Each value
+    // is typed by the provider's mapping for its CLR type, as ExecuteSqlRaw types it (a DateTime that is not UTC is
+    // refused rather than shifted by the session's time zone).
+    private static NpgsqlBatchCommand Positional(CommitStatement statement, IRelationalTypeMappingSource mappings, NpgsqlCommand parameterFactory)
     {
         var command = new NpgsqlBatchCommand(PositionalSql.GetOrAdd(statement.Sql,
             sql => Placeholder().Replace(sql, match => "$" + (int.Parse(match.Groups[1].ValueSpan, provider: null) + 1))));
         foreach (var value in statement.Values)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
+            var mapping = mappings.FindMapping(value.GetType())
+                ?? throw new InvalidOperationException($"No PostgreSQL mapping for a value of type {value.GetType().Name}");
+            command.Parameters.Add(mapping.CreateParameter(parameterFactory, "", value, nullable: false));
         }
 
         return command;
@@ -115,7 +121,20 @@ internal static partial class PostgresCommitBatch
                 ? generated
                 : throw new InvalidOperationException($"{entity.DisplayName()} has no single generated key");
             _columns = entity.GetProperties().Where(p => p != key).Select(p => (p, p.GetRelationalTypeMapping())).ToArray();
-            var sql = new StringBuilder("INSERT INTO ").Append(Quoted(entity.GetTableName()!)).Append(" (");
+
+            // What a save would do differently is refused here, on first use, rather than written differently: a column
+            // the database fills (a default or computed value a save leaves out) or a property with no CLR member.
+            foreach (var (property, _) in _columns)
+            {
+                if (property.ValueGenerated != ValueGenerated.Never || property.IsShadowProperty()
+                    || property.GetDefaultValueSql() is not null || property.GetComputedColumnSql() is not null)
+                {
+                    throw new InvalidOperationException($"{entity.DisplayName()}.{property.Name} is generated or has no CLR member: write it through SaveChanges");
+                }
+            }
+
+            var table = entity.GetSchema() is { } schema ? Quoted(schema) + "." + Quoted(entity.GetTableName()!) : Quoted(entity.GetTableName()!);
+            var sql = new StringBuilder("INSERT INTO ").Append(table).Append(" (");
             sql.AppendJoin(", ", _columns.Select(c => Quoted(c.Property.GetColumnName())));
             sql.Append(") VALUES (").AppendJoin(", ", _columns.Select((_, i) => "$" + (i + 1)));
             sql.Append(") RETURNING ").Append(Quoted(key.GetColumnName()));

@@ -20,7 +20,8 @@ public sealed class When_a_transition_cannot_store_its_outgoing_messages(LedgerP
     [Test]
     public async Task Should_leave_no_trace_of_the_transition()
     {
-        var failing = new FailingInserts("outbox_messages");
+        // The rows delivered right after the commit (on PostgreSQL written by the commit batch, not EF's save).
+        var failing = new FailingWrites("outbox_messages", when: "NEW.inbox_message_id IS NOT NULL");
         await using var host = await GateTestHost.StartAsync(ledger,
             new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
             database: (_, o) => o.AddInterceptors(failing));
@@ -60,7 +61,7 @@ public sealed class When_a_transition_cannot_store_its_inbox_row(LedgerProvider 
     [Test]
     public async Task Should_keep_none_of_its_ledger_changes()
     {
-        var failing = new FailingInserts("inbox_states");
+        var failing = new FailingWrites("inbox_states");
         await using var host = await GateTestHost.StartAsync(ledger,
             new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
             database: (_, o) => o.AddInterceptors(failing));
@@ -79,6 +80,37 @@ public sealed class When_a_transition_cannot_store_its_inbox_row(LedgerProvider 
         {
             Assert.That(after, Is.EqualTo(before), "ledger changes of the transition were committed without its inbox row");
             Assert.That(host.Runner.RollbackRequests, Is.Empty);
+        });
+    }
+}
+
+/// <summary>The site's status, worked out last under the site's lock, commits with the transition or not at all.</summary>
+[TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
+public sealed class When_a_transition_cannot_update_its_site(LedgerProvider ledger)
+{
+    [Test]
+    public async Task Should_keep_none_of_its_changes()
+    {
+        var failing = new FailingWrites("sites", "UPDATE");
+        await using var host = await GateTestHost.StartAsync(ledger,
+            new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
+            database: (_, o) => o.AddInterceptors(failing));
+        var site = new SiteFixture();
+        var (_, check) = await host.AwaitingCheckAsync(site);
+        var before = await Snapshot.TakeAsync(host);
+
+        // The passed check returns the environment to active, so the site's status follows: its update is the commit's last statement.
+        await failing.ArmAsync(host);
+        await host.PublishAsync(Answers.Passed(check));
+        await GateTestHost.Until(() => host.Harness.Published.Any<Fault<HealthCheckPassed>>(), TimeSpan.FromSeconds(60), "the answer to be faulted");
+        var after = await Snapshot.TakeAsync(host);
+        var failures = await failing.FailuresAsync(host);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(failures, Is.GreaterThanOrEqualTo(11), "the transition and its ten retries each failed on the site's update");
+            Assert.That(after, Is.EqualTo(before), "changes of the transition were committed without the site's status");
+            Assert.That(after.SagaState, Is.EqualTo(nameof(host.Machine.HealthChecking)));
         });
     }
 }

@@ -4,6 +4,15 @@ namespace Pressluft.Sagas.Tests.Support;
 
 internal static class Answers
 {
+    public static HealthCheckPassed Passed(HealthCheckRequested request) => new()
+    {
+        JobId = request.JobId,
+        Attempt = request.Attempt,
+        EnvironmentId = request.EnvironmentId,
+        Checks = [new CheckResult { Check = CheckNames.Http, Outcome = CheckOutcomes.Passed, Detail = "HTTP 200", Attempts = 1 }],
+        CompletedAt = DateTimeOffset.UtcNow,
+    };
+
     public static HealthCheckFailed Failed(HealthCheckRequested request) => new()
     {
         JobId = request.JobId,

@@ -7,19 +7,27 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Pressluft.Sagas.Tests.Support;
 
 /// <summary>
-/// While armed, the database refuses every insert into <see cref="Table"/> (say, an outbox or inbox write that fails): a
-/// trigger raises an error, so it fails whichever way the row is written (EF's save or the service's own batch). Each
-/// refusal is counted where a rollback does not undo it: in a PostgreSQL sequence, or in this process through a function
-/// the trigger calls on SQLite (registered on each connection the host's contexts open; pass this as their interceptor).
+/// While armed, the database refuses every <see cref="Operation"/> (INSERT or UPDATE) of a row of <see cref="Table"/>
+/// that matches <see cref="When"/> (say, an outbox or inbox write that fails): a row trigger raises an error, so it
+/// fails whichever way the row is written (EF's save or the service's own batch). Each refusal is counted where a
+/// rollback does not undo it: in a PostgreSQL sequence, or in this process through a function the trigger calls on
+/// SQLite (registered on each connection the host's contexts open; pass this as their interceptor).
 /// </summary>
-public sealed class FailingInserts(string table) : DbConnectionInterceptor
+public sealed class FailingWrites(string table, string operation = "INSERT", string? when = null) : DbConnectionInterceptor
 {
     private const string Counter = "pressluft_test_fault_count";
     private int _sqliteFailures;
 
     public string Table { get; } = table;
 
+    public string Operation { get; } = operation;
+
+    /// <summary>A condition on the row (<c>NEW.column ...</c>, the same in both dialects); every row when null.</summary>
+    public string? When { get; } = when;
+
     private string Trigger => $"pressluft_test_fail_{Table}";
+
+    private string Condition => When is null ? "" : $" WHEN ({When})";
 
     public Task ArmAsync(GateTestHost host) =>
         host.QueryAsync(db => db.Database.ExecuteSqlRawAsync(db.Database.IsNpgsql()
@@ -28,15 +36,15 @@ public sealed class FailingInserts(string table) : DbConnectionInterceptor
                 CREATE OR REPLACE FUNCTION {{Trigger}}() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                     PERFORM nextval('{{Counter}}');
-                    RAISE EXCEPTION 'Simulated failure inserting into %', TG_TABLE_NAME;
+                    RAISE EXCEPTION 'Simulated failure writing to %', TG_TABLE_NAME;
                 END $$;
-                CREATE TRIGGER {{Trigger}} BEFORE INSERT ON {{Table}} FOR EACH STATEMENT EXECUTE FUNCTION {{Trigger}}();
+                CREATE TRIGGER {{Trigger}} BEFORE {{Operation}} ON {{Table}} FOR EACH ROW{{Condition}} EXECUTE FUNCTION {{Trigger}}();
                 """
             : $"""
-                CREATE TRIGGER {Trigger} BEFORE INSERT ON {Table}
+                CREATE TRIGGER {Trigger} BEFORE {Operation} ON {Table} FOR EACH ROW{Condition}
                 BEGIN
                     SELECT {Counter}();
-                    SELECT RAISE(ABORT, 'Simulated failure inserting into {Table}');
+                    SELECT RAISE(ABORT, 'Simulated failure writing to {Table}');
                 END;
                 """));
 

@@ -1,0 +1,124 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Pressluft.Messaging.Outbox;
+using Pressluft.Messaging.Persistence;
+using Pressluft.Sagas.Tests.Support;
+using Pressluft.Testing;
+
+namespace Pressluft.Sagas.Tests;
+
+/// <summary>
+/// On PostgreSQL a consumed message's inbox row, its outbox rows and the commit participants' statements go to the
+/// database as one batch of fixed statements. With no other change in the unit of work the batch is the whole
+/// transaction: it stores its rows as EF's save would, or, when any statement fails, none of them.
+/// </summary>
+public sealed class When_the_commit_batch_runs_alone
+{
+    [Test]
+    public async Task Should_store_its_rows_as_a_save_would_and_hand_back_their_keys()
+    {
+        await using var host = await GateTestHost.StartAsync(LedgerProvider.Postgres);
+        var (inbox, outgoing) = Rows();
+
+        await host.QueryAsync(async db =>
+        {
+            await PostgresCommitBatch.ExecuteAsync(db, inbox, outgoing, [], CancellationToken.None);
+            return 0;
+        });
+
+        var storedInbox = await host.QueryAsync(db => db.InboxStates.AsNoTracking().SingleAsync());
+        var stored = await host.QueryAsync(db => db.OutboxMessages.AsNoTracking().OrderBy(m => m.SequenceNumber).ToListAsync());
+        Assert.Multiple(() =>
+        {
+            Assert.That(inbox.Id, Is.EqualTo(storedInbox.Id).And.Not.Zero, "the inbox row's key");
+            Assert.That(outgoing.Select(m => m.SequenceNumber), Is.EqualTo(stored.Select(m => m.SequenceNumber)), "the outbox rows' keys, in order");
+            Assert.That(storedInbox, Is.EqualTo(inbox).Using<InboxState>(SameInbox));
+            Assert.That(stored, Is.EqualTo(outgoing).Using<OutboxMessage>(SameOutbox));
+            Assert.That(stored.Select(m => m.SentTime.Kind), Is.All.EqualTo(DateTimeKind.Utc));
+        });
+    }
+
+    [Test]
+    public async Task Should_store_none_of_its_rows_when_its_last_statement_fails()
+    {
+        await using var host = await GateTestHost.StartAsync(LedgerProvider.Postgres);
+        var (inbox, outgoing) = Rows();
+
+        var failure = await host.QueryAsync(async db =>
+        {
+            try
+            {
+                // A participant's statement that fails after every row was written: 22012, division by zero.
+                await PostgresCommitBatch.ExecuteAsync(db, inbox, outgoing, [new CommitStatement("SELECT 1 / ({0} - {0})", [1])], CancellationToken.None);
+                return null;
+            }
+            catch (PostgresException exception)
+            {
+                return exception.SqlState;
+            }
+        });
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(failure, Is.EqualTo(PostgresErrorCodes.DivisionByZero), "the batch did not fail on its last statement");
+            Assert.That(await host.QueryAsync(db => db.InboxStates.CountAsync()), Is.Zero, "the inbox row was stored");
+            Assert.That(await host.QueryAsync(db => db.OutboxMessages.CountAsync()), Is.Zero, "outbox rows were stored");
+            Assert.That(inbox.Id, Is.Zero, "a key was handed back for rows that are not stored");
+            Assert.That(outgoing.Select(m => m.SequenceNumber), Is.All.Zero);
+        });
+    }
+
+    // An inbox row and two outbox rows with every kind of column set, one with its nullable columns null.
+    private static (InboxState Inbox, List<OutboxMessage> Outgoing) Rows()
+    {
+        var now = DateTime.UtcNow;
+        var inbox = new InboxState { MessageId = Guid.NewGuid(), ConsumerId = Guid.NewGuid(), Received = now, ReceiveCount = 1, Consumed = now };
+        var full = new OutboxMessage
+        {
+            MessageId = Guid.NewGuid(),
+            InboxMessageId = inbox.MessageId,
+            InboxConsumerId = inbox.ConsumerId,
+            ConversationId = Guid.NewGuid(),
+            CorrelationId = Guid.NewGuid(),
+            InitiatorId = Guid.NewGuid(),
+            RequestId = Guid.NewGuid(),
+            SourceAddress = new Uri("rabbitmq://localhost/pressluft/source"),
+            DestinationAddress = new Uri("queue:pressluft.health-check-requested"),
+            ResponseAddress = new Uri("rabbitmq://localhost/pressluft/response"),
+            FaultAddress = new Uri("rabbitmq://localhost/pressluft/fault"),
+            SentTime = now,
+            ExpirationTime = now.AddMinutes(5),
+            ContentType = "application/vnd.masstransit+json",
+            MessageType = "urn:message:Pressluft.Contracts:HealthCheckRequested",
+            Body = "{\"quote\":\"it's; DROP TABLE sites; --\",\"text\":\"" + new string('x', 5000) + "\"}",
+            Headers = "{\"h\":\"v\"}",
+            Properties = "{\"p\":1}",
+        };
+        var sparse = new OutboxMessage
+        {
+            MessageId = Guid.NewGuid(),
+            InboxMessageId = inbox.MessageId,
+            InboxConsumerId = inbox.ConsumerId,
+            SentTime = now,
+            ContentType = "application/json",
+            MessageType = "urn:message:Pressluft.Contracts:EnvironmentStatusChanged",
+            Body = "{}",
+        };
+        return (inbox, [full, sparse]);
+    }
+
+    // Timestamps as PostgreSQL keeps them (microseconds).
+    private static bool Same(DateTime? a, DateTime? b) => a?.Ticks / 10 == b?.Ticks / 10;
+
+    private static bool SameInbox(InboxState a, InboxState b) =>
+        a.Id == b.Id && a.MessageId == b.MessageId && a.ConsumerId == b.ConsumerId && Same(a.Received, b.Received) && a.ReceiveCount == b.ReceiveCount
+        && Same(a.Consumed, b.Consumed) && Same(a.Delivered, b.Delivered) && a.LastSequenceNumber == b.LastSequenceNumber;
+
+    private static bool SameOutbox(OutboxMessage a, OutboxMessage b) =>
+        a.SequenceNumber == b.SequenceNumber && a.MessageId == b.MessageId && a.InboxMessageId == b.InboxMessageId && a.InboxConsumerId == b.InboxConsumerId
+        && a.ConversationId == b.ConversationId && a.CorrelationId == b.CorrelationId && a.InitiatorId == b.InitiatorId && a.RequestId == b.RequestId
+        && a.SourceAddress == b.SourceAddress && a.DestinationAddress == b.DestinationAddress && a.ResponseAddress == b.ResponseAddress
+        && a.FaultAddress == b.FaultAddress && Same(a.SentTime, b.SentTime) && Same(a.ExpirationTime, b.ExpirationTime) && Same(a.EnqueueTime, b.EnqueueTime)
+        && a.ContentType == b.ContentType && a.MessageType == b.MessageType && a.Body == b.Body && a.Headers == b.Headers && a.Properties == b.Properties
+        && a.DeliveryAttempts == b.DeliveryAttempts && a.LastError == b.LastError && Same(a.GaveUpAt, b.GaveUpAt);
+}
