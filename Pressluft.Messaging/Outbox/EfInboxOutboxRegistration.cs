@@ -19,6 +19,7 @@ public static class EfInboxOutboxRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddScoped<IOutboxContextFactory<PressluftDbContext>, EfOutboxContextFactory>();
         services.TryAddSingleton<DueMessageSignal>();
+        services.TryAddSingleton<DeliveryMarks>();
         services.TryAddSingleton<DueMessageRelay>();
         services.TryAddSingleton<InboxCleanupService>();
         services.TryAddSingleton<OutboxMonitor>();

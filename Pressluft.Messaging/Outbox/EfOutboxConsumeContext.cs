@@ -27,11 +27,12 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
     private readonly DueMessageSignal _dueSignal;
     private readonly bool _deliveredBefore;
     private readonly bool _postgres;
+    private readonly DeliveryMarks? _marks;
     private DateTime? _earliestDue;
     private bool _stagedWereStored;
 
     public EfOutboxConsumeContext(ConsumeContext<TMessage> context, OutboxConsumeOptions options, IServiceProvider provider, PressluftDbContext db,
-        InboxState inbox, IReadOnlyList<ICommitParticipant> participants, DueMessageSignal dueSignal)
+        InboxState inbox, IReadOnlyList<ICommitParticipant> participants, DueMessageSignal dueSignal, DeliveryMarks marks)
         : base(context, options, provider)
     {
         _db = db;
@@ -40,6 +41,7 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
         _dueSignal = dueSignal;
         _deliveredBefore = inbox.Delivered.HasValue;
         _postgres = db.Dialect.IsPostgres;
+        _marks = _postgres ? marks : null;
     }
 
     public override bool ContinueProcessing { get; set; } = true;
@@ -201,11 +203,19 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
             return;
         }
 
-        // One round trip, no explicit transaction: rows first, then the mark. Interrupted in between, a redelivery finds
-        // the message consumed with nothing left to send, and only marks it delivered. Bookkeeping only, so it does not
-        // wait for PostgreSQL's WAL flush (one flush fewer per message that sends): lost in a server crash, it is as if
-        // the crash came just before it, and the relay delivers the rows again (DeliverAbandonedAsync; receivers drop
-        // the copies in their inbox). The message's own commit above did wait.
+        // Bookkeeping only, so it does not wait for PostgreSQL's WAL flush (one flush fewer per message that sends): lost
+        // in a server crash, it is as if the crash came just before it, and the relay delivers the rows again
+        // (DeliverAbandonedAsync; receivers drop the copies in their inbox). The message's own commit above did wait.
+        // PostgreSQL: written with the marks of the messages finishing at the same time (DeliveryMarks), one transaction.
+        if (_marks is not null)
+        {
+            await _marks.WriteAsync(new DeliveryMark(_inbox.Id, _inbox.MessageId, _inbox.ConsumerId, now, _inbox.LastSequenceNumber));
+            DeliveryProgressUnsaved = false;
+            return;
+        }
+
+        // SQLite: one round trip, no explicit transaction: rows first, then the mark. Interrupted in between, a
+        // redelivery finds the message consumed with nothing left to send, and only marks it delivered.
         await _db.Database.ExecuteSqlRawAsync(
             _db.Dialect.WithoutWaitingForFlush(
                 """

@@ -24,7 +24,7 @@ public sealed class EfOutboxContextFactory(PressluftDbContext db, IServiceProvid
             ?? new InboxState { MessageId = messageId, ConsumerId = options.ConsumerId, Received = DateTime.UtcNow };
 
         var outboxContext = new EfOutboxConsumeContext<T>(context, options, provider, db, inbox, provider.GetServices<ICommitParticipant>().ToList(),
-            provider.GetRequiredService<DueMessageSignal>());
+            provider.GetRequiredService<DueMessageSignal>(), provider.GetRequiredService<DeliveryMarks>());
         try
         {
             while (outboxContext.ContinueProcessing)

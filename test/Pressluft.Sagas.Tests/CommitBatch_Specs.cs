@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Pressluft.Messaging.Outbox;
 using Pressluft.Messaging.Persistence;
@@ -121,4 +122,53 @@ public sealed class When_the_commit_batch_runs_alone
         && a.FaultAddress == b.FaultAddress && Same(a.SentTime, b.SentTime) && Same(a.ExpirationTime, b.ExpirationTime) && Same(a.EnqueueTime, b.EnqueueTime)
         && a.ContentType == b.ContentType && a.MessageType == b.MessageType && a.Body == b.Body && a.Headers == b.Headers && a.Properties == b.Properties
         && a.DeliveryAttempts == b.DeliveryAttempts && a.LastError == b.LastError && Same(a.GaveUpAt, b.GaveUpAt);
+}
+
+/// <summary>
+/// On PostgreSQL the delivery marks of messages that finish delivering at the same time are written together (a group
+/// commit): each message still waits for its own mark, and each mark lands as it would alone.
+/// </summary>
+public sealed class When_messages_finish_delivering_together
+{
+    [Test]
+    public async Task Should_write_their_marks_together_each_as_it_would_alone()
+    {
+        await using var host = await GateTestHost.StartAsync(LedgerProvider.Postgres);
+        var messages = new List<(InboxState Inbox, OutboxMessage Row)>();
+        for (var i = 0; i < 40; i++)
+        {
+            var now = DateTime.UtcNow;
+            var inbox = new InboxState { MessageId = Guid.NewGuid(), ConsumerId = Guid.NewGuid(), Received = now, ReceiveCount = 1, Consumed = now };
+            var row = new OutboxMessage
+            {
+                MessageId = Guid.NewGuid(), InboxMessageId = inbox.MessageId, InboxConsumerId = inbox.ConsumerId, SentTime = now,
+                ContentType = "application/json", MessageType = "urn:message:Pressluft.Contracts:EnvironmentStatusChanged", Body = "{}",
+            };
+            await host.QueryAsync(async db =>
+            {
+                await PostgresCommitBatch.ExecuteAsync(db, inbox, [row], [], CancellationToken.None);
+                return 0;
+            });
+            messages.Add((inbox, row));
+        }
+
+        var marks = host.Provider.GetRequiredService<DeliveryMarks>();
+        var writesBefore = marks.Writes;
+        var delivered = DateTime.UtcNow;
+        // The last message delivered nothing it records a sequence number for (null stays null).
+        await Task.WhenAll(messages.Select((m, i) => marks.WriteAsync(
+            new DeliveryMark(m.Inbox.Id, m.Inbox.MessageId, m.Inbox.ConsumerId, delivered, i == messages.Count - 1 ? null : m.Row.SequenceNumber))));
+        var writes = marks.Writes - writesBefore;
+
+        var stored = await host.QueryAsync(db => db.InboxStates.AsNoTracking().ToDictionaryAsync(i => i.Id));
+        var rowsLeft = await host.QueryAsync(db => db.OutboxMessages.CountAsync());
+        Assert.Multiple(() =>
+        {
+            Assert.That(writes, Is.LessThan(messages.Count), "every mark was written on its own");
+            Assert.That(rowsLeft, Is.Zero, "delivered rows were left behind");
+            Assert.That(messages.Select(m => stored[m.Inbox.Id].Delivered?.Ticks / 10), Is.All.EqualTo(delivered.Ticks / 10), "an inbox row not marked delivered");
+            Assert.That(messages.Select(m => stored[m.Inbox.Id].LastSequenceNumber),
+                Is.EqualTo(messages.Select((m, i) => i == messages.Count - 1 ? (long?)null : m.Row.SequenceNumber)), "the last sequence numbers");
+        });
+    }
 }
