@@ -103,21 +103,7 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
             return;
         }
 
-        // Without EF's savepoint around the SaveChanges (two more statements): a failure anywhere fails the whole
-        // transaction, and the message is retried from the start.
-        var savepoints = _db.Database.AutoSavepointsEnabled;
-        _db.Database.AutoSavepointsEnabled = false;
-        try
-        {
-            await using var transaction = await _db.Database.BeginTransactionAsync(CancellationToken);
-            await _db.SaveChangesAsync(CancellationToken);
-            await PostgresCommitBatch.ExecuteAsync(_db, _inbox, _staged, statements, CancellationToken);
-            await transaction.CommitAsync(CancellationToken);
-        }
-        finally
-        {
-            _db.Database.AutoSavepointsEnabled = savepoints;
-        }
+        await SaveInTransactionAsync(() => PostgresCommitBatch.ExecuteAsync(_db, _inbox, _staged, statements, CancellationToken));
     }
 
     // SQLite (one writer): every row through SaveChanges; the participants' statements after it, in its transaction.
@@ -131,17 +117,27 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
             return;
         }
 
+        await SaveInTransactionAsync(async () =>
+        {
+            foreach (var statement in statements)
+            {
+                await _db.Database.ExecuteSqlRawAsync(statement.Sql, statement.Values, CancellationToken);
+            }
+        });
+    }
+
+    // SaveChanges and then what finishes the unit of work, in one explicit transaction. Without EF's savepoint around the
+    // SaveChanges (two more statements): a failure anywhere fails the whole transaction, and the message is retried from
+    // the start.
+    private async Task SaveInTransactionAsync(Func<Task> afterSave)
+    {
         var savepoints = _db.Database.AutoSavepointsEnabled;
         _db.Database.AutoSavepointsEnabled = false;
         try
         {
             await using var transaction = await _db.Database.BeginTransactionAsync(CancellationToken);
             await _db.SaveChangesAsync(CancellationToken);
-            foreach (var statement in statements)
-            {
-                await _db.Database.ExecuteSqlRawAsync(statement.Sql, statement.Values, CancellationToken);
-            }
-
+            await afterSave();
             await transaction.CommitAsync(CancellationToken);
         }
         finally

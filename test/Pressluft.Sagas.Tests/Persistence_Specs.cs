@@ -22,12 +22,8 @@ public sealed class When_a_transition_cannot_store_its_outgoing_messages(LedgerP
     {
         // The rows delivered right after the commit (on PostgreSQL written by the commit batch, not EF's save).
         var failing = new FailingWrites("outbox_messages", when: "NEW.inbox_message_id IS NOT NULL");
-        await using var host = await GateTestHost.StartAsync(ledger,
-            new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
-            database: (_, o) => o.AddInterceptors(failing));
-        var site = new SiteFixture();
-        var (_, check) = await host.AwaitingCheckAsync(site);
-        var before = await Snapshot.TakeAsync(host);
+        var (host, site, check, before) = await failing.AwaitingCheckAsync(ledger);
+        await using var _ = host;
 
         await failing.ArmAsync(host);
         await host.PublishAsync(Answers.Failed(check));
@@ -62,12 +58,8 @@ public sealed class When_a_transition_cannot_store_its_inbox_row(LedgerProvider 
     public async Task Should_keep_none_of_its_ledger_changes()
     {
         var failing = new FailingWrites("inbox_states");
-        await using var host = await GateTestHost.StartAsync(ledger,
-            new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
-            database: (_, o) => o.AddInterceptors(failing));
-        var site = new SiteFixture();
-        var (_, check) = await host.AwaitingCheckAsync(site);
-        var before = await Snapshot.TakeAsync(host);
+        var (host, _, check, before) = await failing.AwaitingCheckAsync(ledger);
+        await using var _ = host;
 
         // The answer fails the check, which changes jobs, release health and the saga; then its inbox row cannot be written.
         await failing.ArmAsync(host);
@@ -92,12 +84,8 @@ public sealed class When_a_transition_cannot_update_its_site(LedgerProvider ledg
     public async Task Should_keep_none_of_its_changes()
     {
         var failing = new FailingWrites("sites", "UPDATE");
-        await using var host = await GateTestHost.StartAsync(ledger,
-            new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
-            database: (_, o) => o.AddInterceptors(failing));
-        var site = new SiteFixture();
-        var (_, check) = await host.AwaitingCheckAsync(site);
-        var before = await Snapshot.TakeAsync(host);
+        var (host, _, check, before) = await failing.AwaitingCheckAsync(ledger);
+        await using var _ = host;
 
         // The passed check returns the environment to active, so the site's status follows: its update is the commit's last statement.
         await failing.ArmAsync(host);

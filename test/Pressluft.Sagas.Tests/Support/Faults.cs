@@ -3,6 +3,8 @@ using MassTransit;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Pressluft.Contracts;
+using Pressluft.Messaging.Persistence;
 
 namespace Pressluft.Sagas.Tests.Support;
 
@@ -56,7 +58,21 @@ public sealed class FailingWrites(string table, string operation = "INSERT", str
             return db.Database.ExecuteSqlRawAsync(drop);
         });
 
-    /// <summary>How many inserts were refused so far.</summary>
+    /// <summary>
+    /// A gate waiting for its check's answer, on a host whose contexts this can fail, and what it has stored then (the
+    /// check's deadline far off, so only the answer moves the gate).
+    /// </summary>
+    public async Task<(GateTestHost Host, SiteFixture Site, HealthCheckRequested Check, Snapshot Before)> AwaitingCheckAsync(LedgerProvider ledger)
+    {
+        var host = await GateTestHost.StartAsync(ledger,
+            new Dictionary<string, string?> { ["Pressluft:HealthGate:HealthCheckDeadline"] = "00:05:00" },
+            database: (_, o) => o.AddInterceptors(this));
+        var site = new SiteFixture();
+        var (_, check) = await host.AwaitingCheckAsync(site);
+        return (host, site, check, await Snapshot.TakeAsync(host));
+    }
+
+    /// <summary>How many writes were refused so far.</summary>
     public Task<int> FailuresAsync(GateTestHost host) =>
         host.QueryAsync(async db => db.Database.IsNpgsql()
             ? (int)await db.Database.SqlQueryRaw<long>($"SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS \"Value\" FROM {Counter}").SingleAsync()
