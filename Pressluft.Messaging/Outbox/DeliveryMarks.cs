@@ -11,16 +11,22 @@ namespace Pressluft.Messaging.Outbox;
 public readonly record struct DeliveryMark(long InboxId, Guid MessageId, Guid ConsumerId, DateTime Delivered, long? LastSequenceNumber);
 
 /// <summary>
-/// Writes delivery marks on PostgreSQL as a group commit: a message that finished delivering waits for its mark as
-/// before (it is acknowledged only once the mark is written), but the marks of all messages finishing at the same time
-/// go in one statement, one round trip and one transaction. Idle, a mark is written at once on its own; under a backlog,
-/// each write takes every mark that queued while the last one ran. The statement is bookkeeping only and does not wait
-/// for the WAL flush (see <see cref="EfOutboxConsumeContext{TMessage}.RemoveOutboxMessages"/>).
+/// Writes delivery marks: the delivered rows go and the inbox row is marked delivered, the message's second and last
+/// commit, in one transaction with no explicit BEGIN (rows first, then the mark; a redelivery interrupted in between
+/// finds the message consumed with nothing left to send, and only marks it). Bookkeeping only: on PostgreSQL its commit
+/// does not wait for the WAL flush (<c>synchronous_commit</c> off for that transaction alone; one flush fewer per message
+/// that sends). A server crash can lose it, never a later commit that did wait (WAL is flushed in order), and then it is
+/// as if the crash came just before it: the relay delivers the rows again (DeliverAbandonedAsync) and receivers drop the
+/// copies in their inbox. The message's own commit did wait.
+/// On PostgreSQL the marks are a group commit: a message waits for its mark as before (it is acknowledged only once the
+/// mark is written), but the marks of all messages finishing at the same time go in one statement pair, one round trip.
+/// Idle, a mark is written at once on its own; under a backlog, each write takes every mark that queued while the last
+/// one ran. SQLite (one writer) writes each mark on the message's own context.
 /// </summary>
 public sealed class DeliveryMarks(IServiceScopeFactory scopes)
 {
-    /// <summary>The most marks one statement takes.</summary>
-    public const int MaxBatch = 256;
+    // The most marks one statement takes.
+    private const int MaxBatch = 256;
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private int _writing;
@@ -30,7 +36,22 @@ public sealed class DeliveryMarks(IServiceScopeFactory scopes)
     public long Writes => Interlocked.Read(ref _writes);
 
     /// <summary>Completes once the mark is written (or fails with the statement that should have written it).</summary>
-    public Task WriteAsync(DeliveryMark mark)
+    public Task WriteAsync(PressluftDbContext db, DeliveryMark mark, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.Dialect.IsPostgres ? QueueAsync(mark) : WriteOneAsync(db, mark, cancellationToken);
+    }
+
+    private static async Task WriteOneAsync(PressluftDbContext db, DeliveryMark mark, CancellationToken cancellationToken) =>
+        await db.Database.ExecuteSqlRawAsync(
+            """
+            DELETE FROM outbox_messages WHERE inbox_message_id = {0} AND inbox_consumer_id = {1};
+            UPDATE inbox_states SET delivered = {2}, last_sequence_number = {3} WHERE id = {4};
+            """,
+            [mark.MessageId, mark.ConsumerId, mark.Delivered, (object?)mark.LastSequenceNumber ?? DBNull.Value, mark.InboxId],
+            cancellationToken);
+
+    private Task QueueAsync(DeliveryMark mark)
     {
         var pending = new Pending(mark, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         _queue.Writer.TryWrite(pending);

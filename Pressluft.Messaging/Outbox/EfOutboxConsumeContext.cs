@@ -14,7 +14,7 @@ namespace Pressluft.Messaging.Outbox;
 /// participants' statements and every change the saga and ledger staged in one transaction (on PostgreSQL the inbox and
 /// inline outbox rows as one fixed batch, <see cref="PostgresCommitBatch"/>; on SQLite all through SaveChanges). After
 /// delivery, <see cref="RemoveOutboxMessages"/> deletes the delivered rows and marks the inbox row delivered (the second
-/// and last commit). Sends with a delay become due-time rows that the relay delivers.
+/// and last commit, <see cref="DeliveryMarks"/>). Sends with a delay become due-time rows that the relay delivers.
 /// </summary>
 public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy<TMessage>, IInboxOutboxTransaction
     where TMessage : class
@@ -27,7 +27,7 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
     private readonly DueMessageSignal _dueSignal;
     private readonly bool _deliveredBefore;
     private readonly bool _postgres;
-    private readonly DeliveryMarks? _marks;
+    private readonly DeliveryMarks _marks;
     private DateTime? _earliestDue;
     private bool _stagedWereStored;
 
@@ -41,7 +41,7 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
         _dueSignal = dueSignal;
         _deliveredBefore = inbox.Delivered.HasValue;
         _postgres = db.Dialect.IsPostgres;
-        _marks = _postgres ? marks : null;
+        _marks = marks;
     }
 
     public override bool ContinueProcessing { get; set; } = true;
@@ -199,27 +199,7 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
             return;
         }
 
-        // Bookkeeping only, so it does not wait for PostgreSQL's WAL flush (one flush fewer per message that sends): lost
-        // in a server crash, it is as if the crash came just before it, and the relay delivers the rows again
-        // (DeliverAbandonedAsync; receivers drop the copies in their inbox). The message's own commit above did wait.
-        // PostgreSQL: written with the marks of the messages finishing at the same time (DeliveryMarks), one transaction.
-        if (_marks is not null)
-        {
-            await _marks.WriteAsync(new DeliveryMark(_inbox.Id, _inbox.MessageId, _inbox.ConsumerId, now, _inbox.LastSequenceNumber));
-            DeliveryProgressUnsaved = false;
-            return;
-        }
-
-        // SQLite: one round trip, no explicit transaction: rows first, then the mark. Interrupted in between, a
-        // redelivery finds the message consumed with nothing left to send, and only marks it delivered.
-        await _db.Database.ExecuteSqlRawAsync(
-            _db.Dialect.WithoutWaitingForFlush(
-                """
-                DELETE FROM outbox_messages WHERE inbox_message_id = {0} AND inbox_consumer_id = {1};
-                UPDATE inbox_states SET delivered = {2}, last_sequence_number = {3} WHERE id = {4};
-                """),
-            [_inbox.MessageId, _inbox.ConsumerId, now, (object?)_inbox.LastSequenceNumber ?? DBNull.Value, _inbox.Id],
-            CancellationToken);
+        await _marks.WriteAsync(_db, new DeliveryMark(_inbox.Id, _inbox.MessageId, _inbox.ConsumerId, now, _inbox.LastSequenceNumber), CancellationToken);
         DeliveryProgressUnsaved = false;
     }
 

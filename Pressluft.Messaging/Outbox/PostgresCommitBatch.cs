@@ -112,7 +112,7 @@ public static partial class PostgresCommitBatch
     /// <summary>INSERT of one row of an entity type, every column but the generated key, RETURNING the key.</summary>
     private sealed class RowInsert
     {
-        private readonly (IProperty Property, RelationalTypeMapping Mapping)[] _columns;
+        private readonly (IProperty Property, IClrPropertyGetter Getter, RelationalTypeMapping Mapping)[] _columns;
         private readonly string _sql;
 
         public RowInsert(IEntityType entity)
@@ -120,11 +120,11 @@ public static partial class PostgresCommitBatch
             var key = entity.FindPrimaryKey()?.Properties is [{ ValueGenerated: ValueGenerated.OnAdd } generated]
                 ? generated
                 : throw new InvalidOperationException($"{entity.DisplayName()} has no single generated key");
-            _columns = entity.GetProperties().Where(p => p != key).Select(p => (p, p.GetRelationalTypeMapping())).ToArray();
+            _columns = entity.GetProperties().Where(p => p != key).Select(p => (p, p.GetGetter(), p.GetRelationalTypeMapping())).ToArray();
 
             // What a save would do differently is refused here, on first use, rather than written differently: a column
             // the database fills (a default or computed value a save leaves out) or a property with no CLR member.
-            foreach (var (property, _) in _columns)
+            foreach (var (property, _, _) in _columns)
             {
                 if (property.ValueGenerated != ValueGenerated.Never || property.IsShadowProperty()
                     || property.GetDefaultValueSql() is not null || property.GetComputedColumnSql() is not null)
@@ -144,10 +144,10 @@ public static partial class PostgresCommitBatch
         public NpgsqlBatchCommand Command(object row, NpgsqlCommand parameterFactory)
         {
             var command = new NpgsqlBatchCommand(_sql);
-            foreach (var (property, mapping) in _columns)
+            foreach (var (property, getter, mapping) in _columns)
             {
                 // The mapping converts the value (UTC DateTime, Uri as text) and types the parameter as EF's save does.
-                command.Parameters.Add(mapping.CreateParameter(parameterFactory, "", property.GetGetter().GetClrValueUsingContainingEntity(row), property.IsNullable));
+                command.Parameters.Add(mapping.CreateParameter(parameterFactory, "", getter.GetClrValueUsingContainingEntity(row), property.IsNullable));
             }
 
             return command;

@@ -27,16 +27,6 @@ public sealed class LedgerDialect
     public string ClaimDueMessagesSql => IsPostgres ? DueMessages + " FOR UPDATE SKIP LOCKED" : DueMessages;
 
     /// <summary>
-    /// <paramref name="sql"/> (statements run as one implicit transaction) as a write that is bookkeeping only: on
-    /// PostgreSQL its commit does not wait for the WAL flush (<c>synchronous_commit</c> off for that transaction alone).
-    /// A server crash can lose such a commit, never a later one that did wait (WAL is flushed in order), so use it only
-    /// where losing the write is as if it had not been made yet, and only outside an explicit transaction (inside one it
-    /// would turn the wait off for the whole transaction). SQLite: unchanged.
-    /// </summary>
-    public string WithoutWaitingForFlush(string sql) =>
-        IsPostgres ? "SELECT set_config('synchronous_commit', 'off', true);\n" + sql : sql;
-
-    /// <summary>
     /// Claims inbox rows consumed before a time (parameter 0) whose outgoing messages were never all delivered (parameter 1:
     /// batch size): the process died between the commit and the delivery.
     /// </summary>

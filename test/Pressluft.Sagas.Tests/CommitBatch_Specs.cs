@@ -156,8 +156,13 @@ public sealed class When_messages_finish_delivering_together
         var writesBefore = marks.Writes;
         var delivered = DateTime.UtcNow;
         // The last message delivered nothing it records a sequence number for (null stays null).
-        await Task.WhenAll(messages.Select((m, i) => marks.WriteAsync(
-            new DeliveryMark(m.Inbox.Id, m.Inbox.MessageId, m.Inbox.ConsumerId, delivered, i == messages.Count - 1 ? null : m.Row.SequenceNumber))));
+        await host.QueryAsync(async db =>
+        {
+            await Task.WhenAll(messages.Select((m, i) => marks.WriteAsync(db,
+                new DeliveryMark(m.Inbox.Id, m.Inbox.MessageId, m.Inbox.ConsumerId, delivered, i == messages.Count - 1 ? null : m.Row.SequenceNumber),
+                CancellationToken.None)));
+            return 0;
+        });
         var writes = marks.Writes - writesBefore;
 
         var stored = await host.QueryAsync(db => db.InboxStates.AsNoTracking().ToDictionaryAsync(i => i.Id));

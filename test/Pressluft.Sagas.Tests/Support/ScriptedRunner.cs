@@ -89,14 +89,7 @@ public sealed class ScriptedHealthCheckConsumer(ScriptedRunner runner) : IConsum
 
         if (answer == CheckAnswer.Pass)
         {
-            await context.Publish(new HealthCheckPassed
-            {
-                JobId = request.JobId,
-                Attempt = request.Attempt,
-                EnvironmentId = request.EnvironmentId,
-                Checks = [new CheckResult { Check = CheckNames.Http, Outcome = CheckOutcomes.Passed, Detail = "HTTP 200", Attempts = 1 }],
-                CompletedAt = DateTimeOffset.UtcNow,
-            });
+            await context.Publish(Answers.Passed(request));
             return;
         }
 
