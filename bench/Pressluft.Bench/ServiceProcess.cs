@@ -39,6 +39,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         start.Environment["Pressluft__Http__Url"] = $"http://127.0.0.1:{httpPort}";
         // As deploy/pressluft.service runs it.
         start.Environment["DOTNET_GCgen0size"] = "0x400000";
+        start.Environment["DOTNET_GCGen1MaxBudget"] = "0x800000";
         start.Environment["MALLOC_ARENA_MAX"] = "2";
         var log = new StreamWriter(logFile) { AutoFlush = true };
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
