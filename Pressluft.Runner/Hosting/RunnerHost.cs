@@ -10,6 +10,7 @@ using Serilog;
 using Serilog.Configuration;
 using Serilog.Events;
 using Serilog.Formatting.Json;
+using Serilog.Settings.Configuration;
 
 namespace Pressluft.Runner.Hosting;
 
@@ -38,7 +39,10 @@ public static class RunnerHost
         var configuration = builder.Configuration;
         builder.Services.AddSerilog((_, logger) =>
         {
-            logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext().Enrich.With<SecretRedactionEnricher>();
+            // Sinks named in the configuration are looked up in the console sink's assembly only, not in every assembly
+            // the application's dependency file lists (which loads and reads them all at every start).
+            logger.ReadFrom.Configuration(configuration, new ConfigurationReaderOptions(typeof(ConsoleLoggerConfigurationExtensions).Assembly))
+                .Enrich.FromLogContext().Enrich.With<SecretRedactionEnricher>();
             LogEventLevel? toStandardError = cli ? LogEventLevel.Verbose : null;
             if (string.Equals(configuration["Pressluft:Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
             {
