@@ -67,6 +67,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         // As deploy/pressluft.service runs it, unless the bench's own environment sets one (to try another value).
         start.Environment.TryAdd("DOTNET_GCgen0size", "0x400000");
         start.Environment.TryAdd("DOTNET_GCGen1MaxBudget", "0x800000");
+        start.Environment.TryAdd("DOTNET_GCRegionSize", "0x100000");
         start.Environment.TryAdd("MALLOC_ARENA_MAX", "2");
         return Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable} {verb}");
     }
