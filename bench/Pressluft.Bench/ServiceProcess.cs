@@ -65,12 +65,30 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
         start.Environment["Pressluft__Http__Url"] = $"http://127.0.0.1:{httpPort}";
         // As deploy/pressluft.service runs it, unless the bench's own environment sets one (to try another value).
-        start.Environment.TryAdd("DOTNET_GCgen0size", "0x400000");
-        start.Environment.TryAdd("DOTNET_GCGen1MaxBudget", "0x800000");
-        start.Environment.TryAdd("DOTNET_GCRegionSize", "0x100000");
-        start.Environment.TryAdd("MALLOC_ARENA_MAX", "2");
+        foreach (var (name, value) in UnitRuntimeSettings.Value)
+        {
+            start.Environment.TryAdd(name, value);
+        }
+
         return Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable} {verb}");
     }
+
+    /// <summary>
+    /// The runtime settings of deploy/pressluft.service (its <c>Environment=DOTNET_…</c> and <c>MALLOC_…</c> lines), read
+    /// from the copy built into the bench, so the two cannot drift apart.
+    /// </summary>
+    private static readonly Lazy<IReadOnlyList<(string Name, string Value)>> UnitRuntimeSettings = new(() =>
+    {
+        using var unit = typeof(ServiceProcess).Assembly.GetManifestResourceStream("pressluft.service")
+                         ?? throw new InvalidOperationException("deploy/pressluft.service is not built into the bench");
+        using var reader = new StreamReader(unit);
+        return reader.ReadToEnd().Split('\n')
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith("Environment=DOTNET_", StringComparison.Ordinal) || line.StartsWith("Environment=MALLOC_", StringComparison.Ordinal))
+            .Select(line => line["Environment=".Length..].Split('=', 2))
+            .Select(pair => (pair[0], pair[1]))
+            .ToList();
+    });
 
     private async Task WaitReadyAsync(string logFile)
     {
