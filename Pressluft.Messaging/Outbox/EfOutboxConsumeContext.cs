@@ -11,8 +11,8 @@ namespace Pressluft.Messaging.Outbox;
 /// The storage side of MassTransit core's inbox/outbox protocol (<see cref="OutboxMessagePipe{TMessage}"/>) on the
 /// ledger database. The consumer or saga runs without an open transaction; what it sends is staged as
 /// <see cref="OutboxMessage"/> rows. <see cref="SetConsumed"/> then writes the inbox row, the staged rows, the commit
-/// participants' statements and every change the saga and ledger staged in one transaction (on PostgreSQL the inbox and
-/// inline outbox rows as one fixed batch, <see cref="PostgresCommitBatch"/>; on SQLite all through SaveChanges). After
+/// participants' statements and every change the saga and ledger staged in one transaction (on PostgreSQL as one batch of
+/// fixed statements, <see cref="PostgresCommitBatch"/>; on SQLite all through SaveChanges). After
 /// delivery, <see cref="RemoveOutboxMessages"/> deletes the delivered rows and marks the inbox row delivered (the second
 /// and last commit, <see cref="DeliveryMarks"/>). Sends with a delay become due-time rows that the relay delivers.
 /// </summary>
@@ -91,22 +91,14 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
         }
     }
 
-    // PostgreSQL: the staged changes by SaveChanges, then the inbox row, the outgoing rows and the participants'
-    // statements in one batch (PostgresCommitBatch), then the commit: three round trips, and one when only the inbox
-    // and outbox have anything to write (the batch alone is its transaction).
-    private async Task CommitInBatchAsync()
-    {
-        var statements = TakeParticipantStatements();
-        if (!_db.ChangeTracker.HasChanges())
-        {
-            await PostgresCommitBatch.ExecuteAsync(_db, _inbox, _staged, statements, CancellationToken);
-            return;
-        }
-
-        await SaveInTransactionAsync(() => PostgresCommitBatch.ExecuteAsync(_db, _inbox, _staged, statements, CancellationToken));
-    }
+    // PostgreSQL: the staged changes, the inbox row, the outgoing rows and the participants' statements as one batch of
+    // fixed statements, which is the whole transaction (PostgresCommitBatch): one round trip.
+    private Task CommitInBatchAsync() =>
+        PostgresCommitBatch.ExecuteAsync(_db, _inbox, _staged, TakeParticipantStatements(), CancellationToken);
 
     // SQLite (one writer): every row through SaveChanges; the participants' statements after it, in its transaction.
+    // Without EF's savepoint around the SaveChanges (two more statements): a failure anywhere fails the whole transaction,
+    // and the message is retried from the start.
     private async Task CommitThroughChangeTrackerAsync()
     {
         _db.InboxStates.Add(_inbox);
@@ -117,27 +109,17 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
             return;
         }
 
-        await SaveInTransactionAsync(async () =>
-        {
-            foreach (var statement in statements)
-            {
-                await _db.Database.ExecuteSqlRawAsync(statement.Sql, statement.Values, CancellationToken);
-            }
-        });
-    }
-
-    // SaveChanges and then what finishes the unit of work, in one explicit transaction. Without EF's savepoint around the
-    // SaveChanges (two more statements): a failure anywhere fails the whole transaction, and the message is retried from
-    // the start.
-    private async Task SaveInTransactionAsync(Func<Task> afterSave)
-    {
         var savepoints = _db.Database.AutoSavepointsEnabled;
         _db.Database.AutoSavepointsEnabled = false;
         try
         {
             await using var transaction = await _db.Database.BeginTransactionAsync(CancellationToken);
             await _db.SaveChangesAsync(CancellationToken);
-            await afterSave();
+            foreach (var statement in statements)
+            {
+                await _db.Database.ExecuteSqlRawAsync(statement.Sql, statement.Values, CancellationToken);
+            }
+
             await transaction.CommitAsync(CancellationToken);
         }
         finally

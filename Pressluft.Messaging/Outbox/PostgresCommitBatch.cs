@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -11,33 +12,67 @@ using Pressluft.Messaging.Persistence;
 namespace Pressluft.Messaging.Outbox;
 
 /// <summary>
-/// On PostgreSQL, what every consumed message writes besides its own changes (its inbox row, the outgoing rows delivered
-/// right after the commit, the commit participants' statements) as one <see cref="NpgsqlBatch"/> of fixed statements:
-/// one round trip, no change tracking. The profile of a consumed message put EF's save of these rows (a column
-/// modification, a parameter and an identifier to quote per column of every row, SQL generated per row and parsed
+/// On PostgreSQL, a consumed message's whole unit of work (the rows its saga and ledger staged in the change tracker, its
+/// inbox row, the outgoing rows delivered right after the commit, the commit participants' statements) as one
+/// <see cref="NpgsqlBatch"/> of fixed statements: one round trip, which PostgreSQL runs as one implicit transaction (a
+/// batch up to its single Sync), so no BEGIN and COMMIT of its own. The profile of a consumed message put EF's save (a
+/// column modification, a parameter and an identifier to quote per column of every row, SQL generated per row and parsed
 /// again by Npgsql to split it) at a third of the service's allocations. The statements are built once per model from
 /// EF's own metadata (table and column names, and its type mappings, which convert and type each value as a save does),
-/// so they follow the model. Inside a transaction it joins it; alone, its statements are one implicit transaction
-/// (PostgreSQL runs a batch up to its single Sync as one).
+/// so they follow the model. What a save checks, this checks too: an update or delete that finds its row changed (a
+/// concurrency token that moved) or gone fails the whole batch in the database (<c>pressluft_expect_one_row</c>, SQLSTATE
+/// 40001), so nothing of the unit of work is stored and the message is retried. Inside a transaction it joins it.
 /// </summary>
 public static partial class PostgresCommitBatch
 {
     /// <summary>
     /// Writes the rows and runs the statements; then sets the generated keys (<see cref="InboxState.Id"/>,
-    /// <see cref="OutboxMessage.SequenceNumber"/>) once every statement has run.
+    /// <see cref="OutboxMessage.SequenceNumber"/>, a tracked row's identity) once every statement has run, and accepts the
+    /// change tracker's changes as a save does.
     /// </summary>
     public static async Task ExecuteAsync(PressluftDbContext db, InboxState inbox, IReadOnlyList<OutboxMessage> outgoing,
         IReadOnlyList<CommitStatement> statements, CancellationToken cancellationToken)
     {
-        var inserts = Inserts.GetValue(db.Model, model => new RowInserts(model));
+        var tables = Tables.GetValue(db.Model, model => new ModelTables(model));
         var mappings = db.GetService<IRelationalTypeMappingSource>();
+        var changes = Changes(db, tables);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using var batch = new NpgsqlBatch(connection) { Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction() };
         using var parameters = new NpgsqlCommand();
-        batch.BatchCommands.Add(inserts.Inbox.Command(inbox, parameters));
+
+        // The inserts that return a generated key come first, each one result, read back in this order.
+        batch.BatchCommands.Add(tables.Inbox.Insert(inbox, parameters));
         foreach (var message in outgoing)
         {
-            batch.BatchCommands.Add(inserts.Outbox.Command(message, parameters));
+            batch.BatchCommands.Add(tables.Outbox.Insert(message, parameters));
+        }
+
+        var generated = new List<(EntityEntry Entry, TableRow Table)>();
+        foreach (var (entry, table) in changes)
+        {
+            if (entry.State == EntityState.Added && table.KeyIsGenerated)
+            {
+                batch.BatchCommands.Add(table.Insert(entry.Entity, parameters));
+                generated.Add((entry, table));
+            }
+        }
+
+        // Then the rest of the tracked changes, in the order of their tables and keys (as a save orders them, so two
+        // units of work lock common rows in the same order), and the participants' statements after them.
+        foreach (var (entry, table) in changes)
+        {
+            switch (entry.State)
+            {
+                case EntityState.Added when !table.KeyIsGenerated:
+                    batch.BatchCommands.Add(table.Insert(entry.Entity, parameters));
+                    break;
+                case EntityState.Modified when table.Update(entry, parameters) is { } update:
+                    batch.BatchCommands.Add(update);
+                    break;
+                case EntityState.Deleted:
+                    batch.BatchCommands.Add(table.Delete(entry, parameters));
+                    break;
+            }
         }
 
         foreach (var statement in statements)
@@ -45,7 +80,7 @@ public static partial class PostgresCommitBatch
             batch.BatchCommands.Add(Positional(statement, mappings, parameters));
         }
 
-        var keys = new long[1 + outgoing.Count];
+        var keys = new long[1 + outgoing.Count + generated.Count];
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
@@ -60,7 +95,8 @@ public static partial class PostgresCommitBatch
                 keys[i] = reader.GetInt64(0);
             }
 
-            // The participants' statements: read through, so an error of the last one surfaces here.
+            // The checked updates and deletes and the participants' statements: read through, so an error of the last one
+            // surfaces here.
             while (await reader.NextResultAsync(cancellationToken))
             {
             }
@@ -75,6 +111,32 @@ public static partial class PostgresCommitBatch
         {
             outgoing[i].SequenceNumber = keys[i + 1];
         }
+
+        for (var i = 0; i < generated.Count; i++)
+        {
+            var (entry, table) = generated[i];
+            entry.Property(table.Key).CurrentValue = keys[1 + outgoing.Count + i];
+        }
+
+        db.ChangeTracker.AcceptAllChanges();
+    }
+
+    // What the change tracker holds to be written (DetectChanges runs first, as for a save), with each row's table.
+    private static List<(EntityEntry Entry, TableRow Table)> Changes(PressluftDbContext db, ModelTables tables)
+    {
+        var changes = new List<(EntityEntry Entry, TableRow Table)>();
+        foreach (var entry in db.ChangeTracker.Entries())
+        {
+            if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+            {
+                changes.Add((entry, tables.For(entry.Metadata)));
+            }
+        }
+
+        changes.Sort((a, b) => a.Table.Order != b.Table.Order
+            ? a.Table.Order.CompareTo(b.Table.Order)
+            : Comparer<object>.Default.Compare(a.Entry.Property(a.Table.Key).CurrentValue, b.Entry.Property(b.Table.Key).CurrentValue));
+        return changes;
     }
 
     // A statement written with {0}-style placeholders, as a batch command with positional parameters ($1, ...). Each value
@@ -100,50 +162,106 @@ public static partial class PostgresCommitBatch
     private static partial Regex Placeholder();
 
     // Compiled for each model (SQLite and PostgreSQL models can share a process in tests; only PostgreSQL's is used).
-    private static readonly ConditionalWeakTable<IModel, RowInserts> Inserts = new();
+    private static readonly ConditionalWeakTable<IModel, ModelTables> Tables = new();
 
-    private sealed class RowInserts(IModel model)
+    private sealed class ModelTables
     {
-        public RowInsert Inbox { get; } = new(model.FindEntityType(typeof(InboxState))!);
+        private readonly Dictionary<IEntityType, TableRow> _tables;
 
-        public RowInsert Outbox { get; } = new(model.FindEntityType(typeof(OutboxMessage))!);
+        public ModelTables(IModel model)
+        {
+            var order = 0;
+            _tables = model.GetEntityTypes()
+                .OrderBy(e => e.GetTableName(), StringComparer.Ordinal)
+                .ToDictionary(e => (IEntityType)e, e => new TableRow(e, order++));
+            Inbox = _tables[model.FindEntityType(typeof(InboxState))!];
+            Outbox = _tables[model.FindEntityType(typeof(OutboxMessage))!];
+        }
+
+        public TableRow Inbox { get; }
+
+        public TableRow Outbox { get; }
+
+        public TableRow For(IEntityType entity) =>
+            _tables.TryGetValue(entity, out var table) ? table : throw new InvalidOperationException($"{entity.DisplayName()} is not in the ledger's model");
     }
 
-    /// <summary>INSERT of one row of an entity type, every column but the generated key, RETURNING the key.</summary>
-    private sealed class RowInsert
+    /// <summary>
+    /// The statements that write one entity type's rows: an INSERT of every column (but a generated key, which it returns),
+    /// an UPDATE of the changed columns and a DELETE, both found by key and concurrency tokens and checked to have found
+    /// their row. Built from the model on first use; what a save would write differently is refused then.
+    /// </summary>
+    private sealed class TableRow
     {
+        private readonly string _tableName;
+        private readonly string _table;
+        private readonly string _keyColumn;
+        private readonly IProperty[] _tokens;
         private readonly (IProperty Property, IClrPropertyGetter Getter, RelationalTypeMapping Mapping)[] _columns;
-        private readonly string _sql;
+        private readonly string _insertSql;
+        private readonly string _deleteSql;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, string> _updateSql = new();
 
-        public RowInsert(IEntityType entity)
+        public TableRow(IEntityType entity, int order)
         {
-            var key = entity.FindPrimaryKey()?.Properties is [{ ValueGenerated: ValueGenerated.OnAdd } generated]
-                ? generated
-                : throw new InvalidOperationException($"{entity.DisplayName()} has no single generated key");
-            _columns = entity.GetProperties().Where(p => p != key).Select(p => (p, p.GetGetter(), p.GetRelationalTypeMapping())).ToArray();
+            Order = order;
+            Key = entity.FindPrimaryKey()?.Properties is [var key] ? key : throw new InvalidOperationException($"{entity.DisplayName()} has no single-column key");
+            KeyIsGenerated = Key.ValueGenerated == ValueGenerated.OnAdd;
+            if (KeyIsGenerated && Key.ClrType != typeof(long))
+            {
+                throw new InvalidOperationException($"{entity.DisplayName()}'s generated key is not a long");
+            }
 
-            // What a save would do differently is refused here, on first use, rather than written differently: a column
-            // the database fills (a default or computed value a save leaves out) or a property with no CLR member.
+            _columns = entity.GetProperties().Where(p => !(KeyIsGenerated && p == Key))
+                .Select(p => (p, p.GetGetter(), p.GetRelationalTypeMapping())).ToArray();
+            _tokens = entity.GetProperties().Where(p => p.IsConcurrencyToken).ToArray();
+            if (_columns.Length > 64)
+            {
+                throw new InvalidOperationException($"{entity.DisplayName()} has more than 64 columns");
+            }
+
+            // A column the database fills (a default or computed value a save leaves out), a property with no CLR member,
+            // or a row that spans tables or types is refused here, on first use, rather than written differently.
             foreach (var (property, _, _) in _columns)
             {
-                if (property.ValueGenerated != ValueGenerated.Never || property.IsShadowProperty()
+                if ((property != Key && property.ValueGenerated != ValueGenerated.Never) || property.IsShadowProperty()
                     || property.GetDefaultValueSql() is not null || property.GetComputedColumnSql() is not null)
                 {
                     throw new InvalidOperationException($"{entity.DisplayName()}.{property.Name} is generated or has no CLR member: write it through SaveChanges");
                 }
             }
 
-            var table = entity.GetSchema() is { } schema ? Quoted(schema) + "." + Quoted(entity.GetTableName()!) : Quoted(entity.GetTableName()!);
-            var sql = new StringBuilder("INSERT INTO ").Append(table).Append(" (");
+            if (entity.GetNavigations().Any() || entity.GetComplexProperties().Any() || entity.BaseType is not null || entity.GetDirectlyDerivedTypes().Any()
+                || entity.IsOwned() || entity.GetTableName() is null || entity.GetSchema() is not null)
+            {
+                throw new InvalidOperationException($"{entity.DisplayName()} is not a plain row of one table: write it through SaveChanges");
+            }
+
+            _tableName = entity.GetTableName()!;
+            _table = Quoted(_tableName);
+            _keyColumn = Quoted(Key.GetColumnName());
+            var sql = new StringBuilder("INSERT INTO ").Append(_table).Append(" (");
             sql.AppendJoin(", ", _columns.Select(c => Quoted(c.Property.GetColumnName())));
-            sql.Append(") VALUES (").AppendJoin(", ", _columns.Select((_, i) => "$" + (i + 1)));
-            sql.Append(") RETURNING ").Append(Quoted(key.GetColumnName()));
-            _sql = sql.ToString();
+            sql.Append(") VALUES (").AppendJoin(", ", _columns.Select((_, i) => "$" + (i + 1))).Append(')');
+            if (KeyIsGenerated)
+            {
+                sql.Append(" RETURNING ").Append(_keyColumn);
+            }
+
+            _insertSql = sql.ToString();
+            _deleteSql = Checked("DELETE FROM " + _table, 1);
         }
 
-        public NpgsqlBatchCommand Command(object row, NpgsqlCommand parameterFactory)
+        /// <summary>Where the table comes in a batch: by name, as a save orders its commands.</summary>
+        public int Order { get; }
+
+        public IProperty Key { get; }
+
+        public bool KeyIsGenerated { get; }
+
+        public NpgsqlBatchCommand Insert(object row, NpgsqlCommand parameterFactory)
         {
-            var command = new NpgsqlBatchCommand(_sql);
+            var command = new NpgsqlBatchCommand(_insertSql);
             foreach (var (property, getter, mapping) in _columns)
             {
                 // The mapping converts the value (UTC DateTime, Uri as text) and types the parameter as EF's save does.
@@ -151,6 +269,85 @@ public static partial class PostgresCommitBatch
             }
 
             return command;
+        }
+
+        // The changed columns (never the key), then the key and the tokens' values as read; null when no column changed
+        // (a save writes nothing for such a row either).
+        public NpgsqlBatchCommand? Update(EntityEntry entry, NpgsqlCommand parameterFactory)
+        {
+            var changed = 0UL;
+            for (var i = 0; i < _columns.Length; i++)
+            {
+                if (_columns[i].Property != Key && entry.Property(_columns[i].Property).IsModified)
+                {
+                    changed |= 1UL << i;
+                }
+            }
+
+            if (changed == 0)
+            {
+                return null;
+            }
+
+            var command = new NpgsqlBatchCommand(_updateSql.GetOrAdd(changed, UpdateSql));
+            for (var i = 0; i < _columns.Length; i++)
+            {
+                if ((changed & (1UL << i)) != 0)
+                {
+                    var (property, getter, mapping) = _columns[i];
+                    command.Parameters.Add(mapping.CreateParameter(parameterFactory, "", getter.GetClrValueUsingContainingEntity(entry.Entity), property.IsNullable));
+                }
+            }
+
+            AddFound(entry, command, parameterFactory);
+            return command;
+        }
+
+        public NpgsqlBatchCommand Delete(EntityEntry entry, NpgsqlCommand parameterFactory)
+        {
+            var command = new NpgsqlBatchCommand(_deleteSql);
+            AddFound(entry, command, parameterFactory);
+            return command;
+        }
+
+        private void AddFound(EntityEntry entry, NpgsqlBatchCommand command, NpgsqlCommand parameterFactory)
+        {
+            command.Parameters.Add(Key.GetRelationalTypeMapping().CreateParameter(parameterFactory, "", entry.Property(Key).OriginalValue, nullable: false));
+            foreach (var token in _tokens)
+            {
+                command.Parameters.Add(token.GetRelationalTypeMapping().CreateParameter(parameterFactory, "", entry.Property(token).OriginalValue, token.IsNullable));
+            }
+        }
+
+        private string UpdateSql(ulong changed)
+        {
+            var set = new StringBuilder("UPDATE ").Append(_table).Append(" SET ");
+            var next = 1;
+            for (var i = 0; i < _columns.Length; i++)
+            {
+                if ((changed & (1UL << i)) != 0)
+                {
+                    set.Append(next == 1 ? "" : ", ").Append(Quoted(_columns[i].Property.GetColumnName())).Append(" = $").Append(next++);
+                }
+            }
+
+            return Checked(set.ToString(), next);
+        }
+
+        // The statement found by key ($first) and tokens (the parameters after it), failing the batch unless it found
+        // exactly one row: a token that moved or a row removed since it was read is a conflict, as a save reports it.
+        private string Checked(string statement, int first)
+        {
+            var sql = new StringBuilder("WITH found AS (").Append(statement).Append(" WHERE ").Append(_keyColumn).Append(" = $").Append(first);
+            var next = first + 1;
+            foreach (var token in _tokens)
+            {
+                sql.Append(" AND ").Append(Quoted(token.GetColumnName())).Append(" IS NOT DISTINCT FROM $").Append(next++);
+            }
+
+            sql.Append(" RETURNING 1) SELECT pressluft_expect_one_row((SELECT count(*) FROM found), '")
+                .Append(_tableName.Replace("'", "''", StringComparison.Ordinal)).Append("', $").Append(first).Append("::text)");
+            return sql.ToString();
         }
 
         private static string Quoted(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

@@ -125,6 +125,125 @@ public sealed class When_the_commit_batch_runs_alone
 }
 
 /// <summary>
+/// On PostgreSQL the rows the saga and the ledger staged in the change tracker go in the same batch as the inbox and
+/// outbox rows: inserted, updated (only the changed columns) and deleted as a save would, with the generated keys handed
+/// back and the changes accepted; an update or delete that finds its row changed since it was read stores nothing of the
+/// whole unit of work.
+/// </summary>
+public sealed class When_the_commit_batch_writes_tracked_changes
+{
+    [Test]
+    public async Task Should_insert_update_and_delete_them_as_a_save_would()
+    {
+        await using var host = await GateTestHost.StartAsync(LedgerProvider.Postgres);
+        var (site, job, doomed) = (NewSite(), NewJob(), NewJob());
+        await host.QueryAsync(async db =>
+        {
+            db.AddRange(site, job, doomed);
+            return await db.SaveChangesAsync();
+        });
+        var (inbox, outgoing) = Rows();
+        var now = DateTime.UtcNow;
+        var transition = new ReleaseHealthTransitionRecord { ReleaseId = Guid.NewGuid(), FromStatus = "unknown", ToStatus = "healthy", Reason = "it's; --", At = now };
+        var newJob = NewJob();
+        var states = await host.QueryAsync(async db =>
+        {
+            var trackedSite = await db.Sites.SingleAsync(s => s.Id == site.Id);
+            trackedSite.Status = "failed";
+            trackedSite.StateVersion++;
+            var trackedJob = await db.Jobs.SingleAsync(j => j.Id == job.Id);
+            trackedJob.ErrorJson = null;
+            trackedJob.FinishedAt = now;
+            db.Jobs.Remove(await db.Jobs.SingleAsync(j => j.Id == doomed.Id));
+            db.AddRange(transition, newJob);
+
+            await PostgresCommitBatch.ExecuteAsync(db, inbox, outgoing, [], CancellationToken.None);
+            return db.ChangeTracker.Entries().Select(e => e.State).Distinct().ToList();
+        });
+
+        var storedSite = await host.QueryAsync(db => db.Sites.AsNoTracking().SingleAsync());
+        var storedJobs = await host.QueryAsync(db => db.Jobs.AsNoTracking().ToDictionaryAsync(j => j.Id));
+        var storedTransition = await host.QueryAsync(db => db.ReleaseHealthTransitions.AsNoTracking().SingleAsync());
+        Assert.Multiple(async () =>
+        {
+            Assert.That(states, Is.EqualTo(new[] { EntityState.Unchanged }), "changes left unaccepted");
+            Assert.That((storedSite.Status, storedSite.StateVersion, storedSite.Name), Is.EqualTo(("failed", site.StateVersion + 1, site.Name)));
+            Assert.That(storedJobs.Keys, Is.EquivalentTo(new[] { job.Id, newJob.Id }), "the deleted job is gone, the added one stored");
+            Assert.That(storedJobs[job.Id].ErrorJson, Is.Null, "a column set to null");
+            Assert.That(storedJobs[job.Id].FinishedAt?.Ticks / 10, Is.EqualTo(now.Ticks / 10));
+            Assert.That(storedJobs[job.Id].PayloadJson, Is.EqualTo(job.PayloadJson), "a column not changed");
+            Assert.That(storedJobs[newJob.Id].ErrorJson, Is.EqualTo(newJob.ErrorJson));
+            Assert.That(transition.Id, Is.EqualTo(storedTransition.Id).And.Positive, "the generated key handed back");
+            Assert.That(storedTransition.Reason, Is.EqualTo("it's; --"));
+            Assert.That(await host.QueryAsync(db => db.InboxStates.CountAsync()), Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task Should_store_nothing_of_the_unit_of_work_when_a_row_changed_since_it_was_read()
+    {
+        await using var host = await GateTestHost.StartAsync(LedgerProvider.Postgres);
+        var site = NewSite();
+        await host.QueryAsync(async db =>
+        {
+            db.Add(site);
+            return await db.SaveChangesAsync();
+        });
+        var (inbox, outgoing) = Rows();
+        var transition = new ReleaseHealthTransitionRecord { ReleaseId = Guid.NewGuid(), FromStatus = "unknown", ToStatus = "healthy", Reason = "r", At = DateTime.UtcNow };
+
+        var failure = await host.QueryAsync(async db =>
+        {
+            var stale = await db.Sites.SingleAsync();
+            // Another unit of work moves the row on after this one read it.
+            await host.QueryAsync(other => other.Sites.ExecuteUpdateAsync(s => s.SetProperty(x => x.StateVersion, x => x.StateVersion + 1)));
+            stale.Status = "failed";
+            stale.StateVersion++;
+            db.Add(transition);
+            try
+            {
+                await PostgresCommitBatch.ExecuteAsync(db, inbox, outgoing, [], CancellationToken.None);
+                return null;
+            }
+            catch (PostgresException exception)
+            {
+                return exception;
+            }
+        });
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(failure?.SqlState, Is.EqualTo(PostgresErrorCodes.SerializationFailure), "the batch did not fail on the changed row");
+            Assert.That(failure?.MessageText, Does.Contain("sites").And.Contain(site.Id.ToString()), "the conflict does not say which row");
+            Assert.That(await host.QueryAsync(db => db.Sites.Select(s => s.Status).SingleAsync()), Is.EqualTo(site.Status), "the stale update was stored");
+            Assert.That(await host.QueryAsync(db => db.ReleaseHealthTransitions.CountAsync()), Is.Zero, "a row of the failed unit of work was stored");
+            Assert.That(await host.QueryAsync(db => db.InboxStates.CountAsync()), Is.Zero, "the inbox row was stored");
+            Assert.That(await host.QueryAsync(db => db.OutboxMessages.CountAsync()), Is.Zero, "outbox rows were stored");
+        });
+    }
+
+    private static SiteRecord NewSite() =>
+        new() { Id = Guid.NewGuid(), Name = "Shop", Slug = "shop", Status = "active", StateVersion = 3, UpdatedAt = DateTime.UtcNow };
+
+    private static JobRecord NewJob() => new()
+    {
+        Id = Guid.NewGuid(), JobType = "health_check", Status = "running", SiteId = Guid.NewGuid(), EnvironmentId = Guid.NewGuid(), NodeId = Guid.NewGuid(),
+        PayloadJson = "{\"a\":1}", MaxAttempts = 1, RunAfter = DateTime.UtcNow, ErrorJson = "{\"code\":\"x\"}", CreatedAt = DateTime.UtcNow,
+    };
+
+    private static (InboxState Inbox, List<OutboxMessage> Outgoing) Rows()
+    {
+        var now = DateTime.UtcNow;
+        var inbox = new InboxState { MessageId = Guid.NewGuid(), ConsumerId = Guid.NewGuid(), Received = now, ReceiveCount = 1, Consumed = now };
+        return (inbox, [new OutboxMessage
+        {
+            MessageId = Guid.NewGuid(), InboxMessageId = inbox.MessageId, InboxConsumerId = inbox.ConsumerId, SentTime = now,
+            ContentType = "application/json", MessageType = "urn:message:Pressluft.Contracts:EnvironmentStatusChanged", Body = "{}",
+        }]);
+    }
+}
+
+/// <summary>
 /// On PostgreSQL the delivery marks of messages that finish delivering at the same time are written together (a group
 /// commit): each message still waits for its own mark, and each mark lands as it would alone.
 /// </summary>
