@@ -77,8 +77,9 @@ public sealed class DeliveryMarks(IServiceScopeFactory scopes)
 
             if (batch.Count == 0)
             {
+                // The reader takes no Count (a single-reader channel throws NotSupportedException for it); it can peek.
                 Volatile.Write(ref _writing, 0);
-                if (_queue.Reader.Count == 0 || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+                if (!_queue.Reader.TryPeek(out _) || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
                 {
                     return;
                 }
