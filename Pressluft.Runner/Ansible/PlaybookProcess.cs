@@ -146,7 +146,8 @@ internal sealed class PlaybookProcess : IDisposable
             await stream.FlushAsync(token);
         }
 
-        await Task.Delay(Timeout.Infinite, token);
+        // Ended when the process has exited: returned from rather than thrown through CliWrap's pipes (six throws a run).
+        await Task.Delay(Timeout.Infinite, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     });
 
     private PipeTarget StandardOutput() => PipeTarget.ToDelegate(line => Route(line, error: false));
