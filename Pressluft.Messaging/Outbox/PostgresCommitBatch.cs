@@ -238,10 +238,10 @@ public static partial class PostgresCommitBatch
             }
 
             _tableName = entity.GetTableName()!;
-            _table = Quoted(_tableName);
-            _keyColumn = Quoted(Key.GetColumnName());
+            _table = PostgresSql.Quoted(_tableName);
+            _keyColumn = PostgresSql.Quoted(Key.GetColumnName());
             var sql = new StringBuilder("INSERT INTO ").Append(_table).Append(" (");
-            sql.AppendJoin(", ", _columns.Select(c => Quoted(c.Property.GetColumnName())));
+            sql.AppendJoin(", ", _columns.Select(c => PostgresSql.Quoted(c.Property.GetColumnName())));
             sql.Append(") VALUES (").AppendJoin(", ", _columns.Select((_, i) => "$" + (i + 1))).Append(')');
             if (KeyIsGenerated)
             {
@@ -327,7 +327,7 @@ public static partial class PostgresCommitBatch
             {
                 if ((changed & (1UL << i)) != 0)
                 {
-                    set.Append(next == 1 ? "" : ", ").Append(Quoted(_columns[i].Property.GetColumnName())).Append(" = $").Append(next++);
+                    set.Append(next == 1 ? "" : ", ").Append(PostgresSql.Quoted(_columns[i].Property.GetColumnName())).Append(" = $").Append(next++);
                 }
             }
 
@@ -342,7 +342,7 @@ public static partial class PostgresCommitBatch
             var next = first + 1;
             foreach (var token in _tokens)
             {
-                sql.Append(" AND ").Append(Quoted(token.GetColumnName())).Append(" IS NOT DISTINCT FROM $").Append(next++);
+                sql.Append(" AND ").Append(PostgresSql.Quoted(token.GetColumnName())).Append(" IS NOT DISTINCT FROM $").Append(next++);
             }
 
             sql.Append(" RETURNING 1) SELECT pressluft_expect_one_row((SELECT count(*) FROM found), '")
@@ -350,6 +350,5 @@ public static partial class PostgresCommitBatch
             return sql.ToString();
         }
 
-        private static string Quoted(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 }

@@ -53,7 +53,9 @@ public sealed class EfSagaRepositoryContext<TSaga, TMessage> : ConsumeContextSco
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Load(Guid correlationId)
     {
-        var instance = await _db.FindByKeyAsync<TSaga>(correlationId, CancellationToken);
+        var instance = SagaRowsLoader.Applies<TSaga>(_db)
+            ? await SagaRowsLoader.LoadAsync<TSaga>(_db, correlationId, CancellationToken)
+            : await _db.FindByKeyAsync<TSaga>(correlationId, CancellationToken);
         return instance is null ? null! : await _factory.CreateSagaConsumeContext(_db, _context, instance, SagaConsumeContextMode.Load);
     }
 
