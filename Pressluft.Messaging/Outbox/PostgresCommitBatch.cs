@@ -57,8 +57,8 @@ public static partial class PostgresCommitBatch
             }
         }
 
-        // Then the rest of the tracked changes, in the order of their tables and keys (as a save orders them, so two
-        // units of work lock common rows in the same order), and the participants' statements after them.
+        // Then the rest of the tracked changes in a fixed order, by table name and then key (so two units of work lock the
+        // rows they share in the same order), and the participants' statements after them.
         foreach (var (entry, table) in changes)
         {
             switch (entry.State)
@@ -252,7 +252,7 @@ public static partial class PostgresCommitBatch
             _deleteSql = Checked("DELETE FROM " + _table, 1);
         }
 
-        /// <summary>Where the table comes in a batch: by name, as a save orders its commands.</summary>
+        /// <summary>Where the table's rows come in a batch: tables by name.</summary>
         public int Order { get; }
 
         public IProperty Key { get; }
