@@ -154,6 +154,9 @@ Task("Bench")
         ["PRESSLUFT_RABBIT_MANAGEMENT_PORT"] = EnvironmentVariable("PRESSLUFT_RABBIT_MANAGEMENT_PORT") ?? "15762",
     };
     var started = new List<string>();
+    // Every process the bench starts inherits this mark (pressluft migrate and run, pgbench): what a bench killed mid-run
+    // leaves running is found by it and stopped below.
+    var benchRun = $"PRESSLUFT_BENCH_RUN={Guid.NewGuid():N}";
     try
     {
         var postgres = StartOwnService("scripts/postgres.sh", "start --fsync on", services, started);
@@ -177,6 +180,7 @@ Task("Bench")
         {
             Arguments = new ProcessArgumentBuilder().AppendQuoted(bench.FullPath)
                 .Append(arguments.Render()),
+            EnvironmentVariables = new Dictionary<string, string> { [benchRun.Split('=')[0]] = benchRun.Split('=')[1] },
         });
         // Exit 1 means a row missed its target: the table says which, and that is the bench's result, not an error. Any
         // other code is a bench that did not run or stopped early (2: refused its arguments; a crash: its exception).
@@ -189,6 +193,8 @@ Task("Bench")
     }
     finally
     {
+        StopProcessesMarked(benchRun);
+
         foreach (var script in Enumerable.Reverse(started))
         {
             if (StartProcess(script, new ProcessSettings { Arguments = "stop", EnvironmentVariables = services }) != 0)
@@ -274,6 +280,42 @@ void WriteSummary()
 }
 
 // Starts a service for the bench unless it is already running; a service it started is remembered so it is stopped.
+// A bench that was killed, or crashed, leaves the processes it started running (its pressluft run above all): each
+// carries the bench run's mark (NAME=value) in its environment, found here through /proc and stopped with everything
+// it started.
+void StopProcessesMarked(string mark)
+{
+    if (!System.IO.Directory.Exists("/proc"))
+    {
+        return;
+    }
+
+    foreach (var folder in System.IO.Directory.GetDirectories("/proc"))
+    {
+        if (!int.TryParse(System.IO.Path.GetFileName(folder), out var pid) || pid == Environment.ProcessId)
+        {
+            continue;
+        }
+
+        try
+        {
+            if (!System.IO.File.ReadAllText(System.IO.Path.Combine(folder, "environ")).Split('\0').Contains(mark))
+            {
+                continue;
+            }
+
+            using var leftover = System.Diagnostics.Process.GetProcessById(pid);
+            Warning($"stopping process {pid} ({leftover.ProcessName}), which the bench started and left running");
+            leftover.Kill(entireProcessTree: true);
+            leftover.WaitForExit(10_000);
+        }
+        catch (Exception exception) when (exception is System.IO.IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        {
+            // Gone meanwhile, or not ours to read.
+        }
+    }
+}
+
 string StartOwnService(string script, string arguments, IDictionary<string, string> environment, List<string> started)
 {
     var running = StartProcess(script, new ProcessSettings { Arguments = "status", EnvironmentVariables = environment, RedirectStandardOutput = true }) == 0;
