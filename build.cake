@@ -156,7 +156,7 @@ Task("Bench")
     var started = new List<string>();
     // Every process the bench starts inherits this mark (pressluft migrate and run, pgbench): what a bench killed mid-run
     // leaves running is found by it and stopped below.
-    var benchRun = $"PRESSLUFT_BENCH_RUN={Guid.NewGuid():N}";
+    var benchRun = Guid.NewGuid().ToString("N");
     try
     {
         var postgres = StartOwnService("scripts/postgres.sh", "start --fsync on", services, started);
@@ -180,7 +180,7 @@ Task("Bench")
         {
             Arguments = new ProcessArgumentBuilder().AppendQuoted(bench.FullPath)
                 .Append(arguments.Render()),
-            EnvironmentVariables = new Dictionary<string, string> { [benchRun.Split('=')[0]] = benchRun.Split('=')[1] },
+            EnvironmentVariables = new Dictionary<string, string> { ["PRESSLUFT_BENCH_RUN"] = benchRun },
         });
         // Exit 1 means a row missed its target: the table says which, and that is the bench's result, not an error. Any
         // other code is a bench that did not run or stopped early (2: refused its arguments; a crash: its exception).
@@ -193,7 +193,7 @@ Task("Bench")
     }
     finally
     {
-        StopProcessesMarked(benchRun);
+        StopProcessesMarked($"PRESSLUFT_BENCH_RUN={benchRun}");
 
         foreach (var script in Enumerable.Reverse(started))
         {
@@ -279,7 +279,6 @@ void WriteSummary()
     }
 }
 
-// Starts a service for the bench unless it is already running; a service it started is remembered so it is stopped.
 // A bench that was killed, or crashed, leaves the processes it started running (its pressluft run above all): each
 // carries the bench run's mark (NAME=value) in its environment, found here through /proc and stopped with everything
 // it started.
@@ -316,6 +315,7 @@ void StopProcessesMarked(string mark)
     }
 }
 
+// Starts a service for the bench unless it is already running; a service it started is remembered so it is stopped.
 string StartOwnService(string script, string arguments, IDictionary<string, string> environment, List<string> started)
 {
     var running = StartProcess(script, new ProcessSettings { Arguments = "status", EnvironmentVariables = environment, RedirectStandardOutput = true }) == 0;
