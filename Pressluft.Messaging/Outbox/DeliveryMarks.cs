@@ -106,43 +106,29 @@ public sealed class DeliveryMarks(IServiceScopeFactory scopes)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PressluftDbContext>();
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync();
-        try
-        {
-            // Statements up to the batch's single Sync are one implicit transaction.
-            await using var command = new NpgsqlBatch(connection)
+        await PostgresSql.RunBatchAsync(db,
+        [
+            new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"),
+            new NpgsqlBatchCommand(
+                "DELETE FROM outbox_messages o USING unnest($1, $2) AS d(message_id, consumer_id) WHERE o.inbox_message_id = d.message_id AND o.inbox_consumer_id = d.consumer_id")
             {
-                BatchCommands =
+                Parameters =
                 {
-                    new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"),
-                    new NpgsqlBatchCommand(
-                        "DELETE FROM outbox_messages o USING unnest($1, $2) AS d(message_id, consumer_id) WHERE o.inbox_message_id = d.message_id AND o.inbox_consumer_id = d.consumer_id")
-                    {
-                        Parameters =
-                        {
-                            new NpgsqlParameter<Guid[]> { TypedValue = batch.Select(p => p.Mark.MessageId).ToArray() },
-                            new NpgsqlParameter<Guid[]> { TypedValue = batch.Select(p => p.Mark.ConsumerId).ToArray() },
-                        },
-                    },
-                    new NpgsqlBatchCommand(
-                        "UPDATE inbox_states i SET delivered = d.delivered, last_sequence_number = d.last_sequence_number FROM unnest($1, $2, $3) AS d(id, delivered, last_sequence_number) WHERE i.id = d.id")
-                    {
-                        Parameters =
-                        {
-                            new NpgsqlParameter<long[]> { TypedValue = batch.Select(p => p.Mark.InboxId).ToArray() },
-                            new NpgsqlParameter<DateTime[]> { TypedValue = batch.Select(p => p.Mark.Delivered).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
-                            new NpgsqlParameter<long?[]> { TypedValue = batch.Select(p => p.Mark.LastSequenceNumber).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
-                        },
-                    },
+                    new NpgsqlParameter<Guid[]> { TypedValue = batch.Select(p => p.Mark.MessageId).ToArray() },
+                    new NpgsqlParameter<Guid[]> { TypedValue = batch.Select(p => p.Mark.ConsumerId).ToArray() },
                 },
-            };
-            await command.ExecuteNonQueryAsync();
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+            },
+            new NpgsqlBatchCommand(
+                "UPDATE inbox_states i SET delivered = d.delivered, last_sequence_number = d.last_sequence_number FROM unnest($1, $2, $3) AS d(id, delivered, last_sequence_number) WHERE i.id = d.id")
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<long[]> { TypedValue = batch.Select(p => p.Mark.InboxId).ToArray() },
+                    new NpgsqlParameter<DateTime[]> { TypedValue = batch.Select(p => p.Mark.Delivered).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
+                    new NpgsqlParameter<long?[]> { TypedValue = batch.Select(p => p.Mark.LastSequenceNumber).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
+                },
+            },
+        ], _ => Task.CompletedTask, CancellationToken.None);
     }
 
     private sealed record Pending(DeliveryMark Mark, TaskCompletionSource Done);

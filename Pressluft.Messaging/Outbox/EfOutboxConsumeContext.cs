@@ -246,9 +246,9 @@ public sealed class EfOutboxConsumeContext<TMessage> : OutboxConsumeContextProxy
             message.Properties = SerializerContext.SerializeDictionary(properties);
         }
 
-        // DbContext is not thread-safe, and a consumer may send concurrently. On PostgreSQL the rows delivered inline are
-        // written by the commit batch, not the change tracker; due-time rows always go through it (a deadline cancelled
-        // in the same unit of work is found there).
+        // DbContext is not thread-safe, and a consumer may send concurrently. On PostgreSQL the rows delivered inline go to
+        // the commit batch as they are, not through the change tracker (their keys come back in order, for the delivery);
+        // due-time rows are always tracked (a deadline cancelled in the same unit of work is found there).
         lock (_addLock)
         {
             if (message.InboxMessageId is not null)

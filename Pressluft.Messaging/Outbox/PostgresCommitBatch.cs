@@ -36,55 +36,36 @@ public static partial class PostgresCommitBatch
         var tables = Tables.GetValue(db.Model, model => new ModelTables(model));
         var mappings = db.GetService<IRelationalTypeMappingSource>();
         var changes = Changes(db, tables);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using var batch = new NpgsqlBatch(connection) { Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction() };
         using var parameters = new NpgsqlCommand();
 
         // The inserts that return a generated key come first, each one result, read back in this order.
-        batch.BatchCommands.Add(tables.Inbox.Insert(inbox, parameters));
-        foreach (var message in outgoing)
-        {
-            batch.BatchCommands.Add(tables.Outbox.Insert(message, parameters));
-        }
-
-        var generated = new List<(EntityEntry Entry, TableRow Table)>();
-        foreach (var (entry, table) in changes)
-        {
-            if (entry.State == EntityState.Added && table.KeyIsGenerated)
-            {
-                batch.BatchCommands.Add(table.Insert(entry.Entity, parameters));
-                generated.Add((entry, table));
-            }
-        }
+        var commands = new List<NpgsqlBatchCommand> { tables.Inbox.Insert(inbox, parameters) };
+        commands.AddRange(outgoing.Select(message => tables.Outbox.Insert(message, parameters)));
+        var generated = changes.Where(c => c.Entry.State == EntityState.Added && c.Table.KeyIsGenerated).ToList();
+        commands.AddRange(generated.Select(c => c.Table.Insert(c.Entry.Entity, parameters)));
 
         // Then the rest of the tracked changes in a fixed order, by table name and then key (so two units of work lock the
         // rows they share in the same order), and the participants' statements after them.
-        foreach (var (entry, table) in changes)
+        foreach (var (entry, table, _) in changes)
         {
-            switch (entry.State)
+            var command = entry.State switch
             {
-                case EntityState.Added when !table.KeyIsGenerated:
-                    batch.BatchCommands.Add(table.Insert(entry.Entity, parameters));
-                    break;
-                case EntityState.Modified when table.Update(entry, parameters) is { } update:
-                    batch.BatchCommands.Add(update);
-                    break;
-                case EntityState.Deleted:
-                    batch.BatchCommands.Add(table.Delete(entry, parameters));
-                    break;
+                EntityState.Added when !table.KeyIsGenerated => table.Insert(entry.Entity, parameters),
+                EntityState.Modified => table.Update(entry, parameters),
+                EntityState.Deleted => table.Delete(entry, parameters),
+                _ => null,
+            };
+            if (command is not null)
+            {
+                commands.Add(command);
             }
         }
 
-        foreach (var statement in statements)
-        {
-            batch.BatchCommands.Add(Positional(statement, mappings, parameters));
-        }
+        commands.AddRange(statements.Select(statement => Positional(statement, mappings, parameters)));
 
         var keys = new long[1 + outgoing.Count + generated.Count];
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
+        await PostgresSql.RunBatchAsync(db, commands, async reader =>
         {
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             for (var i = 0; i < keys.Length; i++)
             {
                 if ((i > 0 && !await reader.NextResultAsync(cancellationToken)) || !await reader.ReadAsync(cancellationToken))
@@ -94,17 +75,7 @@ public static partial class PostgresCommitBatch
 
                 keys[i] = reader.GetInt64(0);
             }
-
-            // The checked updates and deletes and the participants' statements: read through, so an error of the last one
-            // surfaces here.
-            while (await reader.NextResultAsync(cancellationToken))
-            {
-            }
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        }, cancellationToken);
 
         inbox.Id = keys[0];
         for (var i = 0; i < outgoing.Count; i++)
@@ -114,28 +85,28 @@ public static partial class PostgresCommitBatch
 
         for (var i = 0; i < generated.Count; i++)
         {
-            var (entry, table) = generated[i];
+            var (entry, table, _) = generated[i];
             entry.Property(table.Key).CurrentValue = keys[1 + outgoing.Count + i];
         }
 
         db.ChangeTracker.AcceptAllChanges();
     }
 
-    // What the change tracker holds to be written (DetectChanges runs first, as for a save), with each row's table.
-    private static List<(EntityEntry Entry, TableRow Table)> Changes(PressluftDbContext db, ModelTables tables)
+    // What the change tracker holds to be written (DetectChanges runs first, as for a save), with each row's table and key,
+    // in the batch's order.
+    private static List<(EntityEntry Entry, TableRow Table, object? Key)> Changes(PressluftDbContext db, ModelTables tables)
     {
-        var changes = new List<(EntityEntry Entry, TableRow Table)>();
+        var changes = new List<(EntityEntry Entry, TableRow Table, object? Key)>();
         foreach (var entry in db.ChangeTracker.Entries())
         {
             if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
             {
-                changes.Add((entry, tables.For(entry.Metadata)));
+                var table = tables.For(entry.Metadata);
+                changes.Add((entry, table, entry.Property(table.Key).CurrentValue));
             }
         }
 
-        changes.Sort((a, b) => a.Table.Order != b.Table.Order
-            ? a.Table.Order.CompareTo(b.Table.Order)
-            : Comparer<object>.Default.Compare(a.Entry.Property(a.Table.Key).CurrentValue, b.Entry.Property(b.Table.Key).CurrentValue));
+        changes.Sort((a, b) => a.Table.Order != b.Table.Order ? a.Table.Order.CompareTo(b.Table.Order) : Comparer<object>.Default.Compare(a.Key, b.Key));
         return changes;
     }
 

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql;
 using Pressluft.Messaging.Persistence;
@@ -20,15 +19,15 @@ namespace Pressluft.Messaging.Sagas;
 /// </summary>
 public static class SagaRowsLoader
 {
-    // The rows each saga property names: (ledger entity, the saga property holding its key).
-    private static readonly (Type Entity, string SagaProperty)[] ReleaseLifecycleRows =
+    // The rows the saga's properties name: the ledger entity, and the saga property holding its key.
+    private static readonly RelatedRow[] ReleaseLifecycleRows =
     [
-        (typeof(EnvironmentRecord), nameof(ReleaseLifecycleState.CorrelationId)),
-        (typeof(SiteRecord), nameof(ReleaseLifecycleState.SiteId)),
-        (typeof(JobRecord), nameof(ReleaseLifecycleState.CurrentJobId)),
-        (typeof(GateRecord), nameof(ReleaseLifecycleState.MutationJobId)),
-        (typeof(ReleaseRecord), nameof(ReleaseLifecycleState.ReleaseId)),
-        (typeof(ReleaseRecord), nameof(ReleaseLifecycleState.CheckedReleaseId)),
+        RelatedRow.Of<EnvironmentRecord>(nameof(ReleaseLifecycleState.CorrelationId)),
+        RelatedRow.Of<SiteRecord>(nameof(ReleaseLifecycleState.SiteId)),
+        RelatedRow.Of<JobRecord>(nameof(ReleaseLifecycleState.CurrentJobId)),
+        RelatedRow.Of<GateRecord>(nameof(ReleaseLifecycleState.MutationJobId)),
+        RelatedRow.Of<ReleaseRecord>(nameof(ReleaseLifecycleState.ReleaseId)),
+        RelatedRow.Of<ReleaseRecord>(nameof(ReleaseLifecycleState.CheckedReleaseId)),
     ];
 
     /// <summary>Whether sagas of this type load this way here (PostgreSQL, and a saga whose rows are listed).</summary>
@@ -44,35 +43,24 @@ public static class SagaRowsLoader
         }
 
         var statements = Statements.GetValue(db.Model, model => new LoadStatements(model));
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using var batch = new NpgsqlBatch(connection) { Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction() };
-        foreach (var sql in statements.Sql)
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = correlationId } } });
-        }
-
-        var rows = new List<(object Row, RowReader Reader)>();
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            for (var i = 0; i < statements.Readers.Length; i++)
+        var rows = new List<(object Row, IRowReader Reader)>();
+        await PostgresSql.RunBatchAsync(db,
+            statements.Sql.Select(sql => new NpgsqlBatchCommand(sql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = correlationId } } }),
+            async reader =>
             {
-                if (i > 0 && !await reader.NextResultAsync(cancellationToken))
+                for (var i = 0; i < statements.Readers.Length; i++)
                 {
-                    throw new InvalidOperationException("A statement of the saga's load returned no result");
-                }
+                    if (i > 0 && !await reader.NextResultAsync(cancellationToken))
+                    {
+                        throw new InvalidOperationException("A statement of the saga's load returned no result");
+                    }
 
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    rows.Add((statements.Readers[i].Read(reader), statements.Readers[i]));
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        rows.Add((statements.Readers[i].Read(reader), statements.Readers[i]));
+                    }
                 }
-            }
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+            }, cancellationToken);
 
         // Tracked as a query would track them; a row met twice (the saga's release is often the one it checks), or one
         // this unit of work tracks already, once.
@@ -104,14 +92,14 @@ public static class SagaRowsLoader
             var sagaKey = Column(saga.FindPrimaryKey()!.Properties[0]);
             var sagaTable = PostgresSql.Quoted(saga.GetTableName()!);
             var sql = new List<string> { Select(saga, $"{sagaKey} = $1") };
-            var readers = new List<RowReader> { new(saga) };
-            foreach (var (type, property) in ReleaseLifecycleRows)
+            var readers = new List<IRowReader> { new RowReader<ReleaseLifecycleState>(saga) };
+            foreach (var related in ReleaseLifecycleRows)
             {
-                var entity = model.FindEntityType(type)!;
+                var entity = model.FindEntityType(related.Entity)!;
                 var key = Column(entity.FindPrimaryKey()!.Properties[0]);
-                var sagaColumn = Column(saga.FindProperty(property)!);
+                var sagaColumn = Column(saga.FindProperty(related.SagaProperty)!);
                 sql.Add(Select(entity, sagaColumn == sagaKey ? $"{key} = $1" : $"{key} = (SELECT {sagaColumn} FROM {sagaTable} WHERE {sagaKey} = $1)"));
-                readers.Add(new RowReader(entity));
+                readers.Add(related.Reader(entity));
             }
 
             Sql = [.. sql];
@@ -120,30 +108,40 @@ public static class SagaRowsLoader
 
         public string[] Sql { get; }
 
-        public RowReader[] Readers { get; }
+        public IRowReader[] Readers { get; }
 
         private static string Select(IEntityType entity, string where) =>
             new StringBuilder("SELECT ").AppendJoin(", ", entity.GetProperties().Select(Column))
                 .Append(" FROM ").Append(PostgresSql.Quoted(entity.GetTableName()!)).Append(" WHERE ").Append(where).ToString();
 
         private static string Column(IProperty property) => PostgresSql.Quoted(property.GetColumnName());
+    }
 
+    private sealed record RelatedRow(Type Entity, string SagaProperty, Func<IEntityType, IRowReader> Reader)
+    {
+        public static RelatedRow Of<T>(string sagaProperty)
+            where T : class, new() =>
+            new(typeof(T), sagaProperty, entity => new RowReader<T>(entity));
+    }
+
+    private interface IRowReader
+    {
+        object Read(NpgsqlDataReader reader);
+
+        /// <summary>Whether the context tracks a row of this type with the key of <paramref name="row"/>.</summary>
+        bool IsTracked(PressluftDbContext db, object row);
     }
 
     /// <summary>One entity from a row of its columns in model order, each value converted as a query converts it.</summary>
-    private sealed class RowReader
+    private sealed class RowReader<T> : IRowReader
+        where T : class, new()
     {
-        private readonly Type _type;
         private readonly IClrPropertyGetter _key;
-        private readonly Func<PressluftDbContext, Guid, bool> _tracked;
         private readonly (System.Reflection.PropertyInfo Member, ValueConverter? Converter)[] _columns;
 
         public RowReader(IEntityType entity)
         {
-            _type = entity.ClrType;
             _key = entity.FindPrimaryKey()!.Properties[0].GetGetter();
-            _tracked = typeof(RowReader).GetMethod(nameof(TrackedOf), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-                .MakeGenericMethod(_type).CreateDelegate<Func<PressluftDbContext, Guid, bool>>();
             _columns = entity.GetProperties()
                 .Select(p => (p.PropertyInfo ?? throw new InvalidOperationException($"{entity.DisplayName()}.{p.Name} has no CLR property"),
                     p.GetTypeMapping().Converter))
@@ -152,7 +150,7 @@ public static class SagaRowsLoader
 
         public object Read(NpgsqlDataReader reader)
         {
-            var row = Activator.CreateInstance(_type)!;
+            var row = new T();
             for (var i = 0; i < _columns.Length; i++)
             {
                 var (member, converter) = _columns[i];
@@ -163,10 +161,6 @@ public static class SagaRowsLoader
             return row;
         }
 
-        /// <summary>Whether the context tracks a row of this type with the key of <paramref name="row"/>.</summary>
-        public bool IsTracked(PressluftDbContext db, object row) => _tracked(db, (Guid)_key.GetClrValueUsingContainingEntity(row)!);
-
-        private static bool TrackedOf<T>(PressluftDbContext db, Guid key)
-            where T : class => db.FindTracked<T>(key) is not null;
+        public bool IsTracked(PressluftDbContext db, object row) => db.FindTracked<T>((Guid)_key.GetClrValueUsingContainingEntity(row)!) is not null;
     }
 }

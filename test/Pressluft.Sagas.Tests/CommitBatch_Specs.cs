@@ -72,8 +72,8 @@ public sealed class When_the_commit_batch_runs_alone
     // An inbox row and two outbox rows with every kind of column set, one with its nullable columns null.
     private static (InboxState Inbox, List<OutboxMessage> Outgoing) Rows()
     {
-        var now = DateTime.UtcNow;
-        var inbox = new InboxState { MessageId = Guid.NewGuid(), ConsumerId = Guid.NewGuid(), Received = now, ReceiveCount = 1, Consumed = now };
+        var inbox = ConsumedMessage.Inbox();
+        var now = inbox.Received;
         var full = new OutboxMessage
         {
             MessageId = Guid.NewGuid(),
@@ -95,17 +95,7 @@ public sealed class When_the_commit_batch_runs_alone
             Headers = "{\"h\":\"v\"}",
             Properties = "{\"p\":1}",
         };
-        var sparse = new OutboxMessage
-        {
-            MessageId = Guid.NewGuid(),
-            InboxMessageId = inbox.MessageId,
-            InboxConsumerId = inbox.ConsumerId,
-            SentTime = now,
-            ContentType = "application/json",
-            MessageType = "urn:message:Pressluft.Contracts:EnvironmentStatusChanged",
-            Body = "{}",
-        };
-        return (inbox, [full, sparse]);
+        return (inbox, [full, ConsumedMessage.Outgoing(inbox)]);
     }
 
     // Timestamps as PostgreSQL keeps them (microseconds).
@@ -233,13 +223,8 @@ public sealed class When_the_commit_batch_writes_tracked_changes
 
     private static (InboxState Inbox, List<OutboxMessage> Outgoing) Rows()
     {
-        var now = DateTime.UtcNow;
-        var inbox = new InboxState { MessageId = Guid.NewGuid(), ConsumerId = Guid.NewGuid(), Received = now, ReceiveCount = 1, Consumed = now };
-        return (inbox, [new OutboxMessage
-        {
-            MessageId = Guid.NewGuid(), InboxMessageId = inbox.MessageId, InboxConsumerId = inbox.ConsumerId, SentTime = now,
-            ContentType = "application/json", MessageType = "urn:message:Pressluft.Contracts:EnvironmentStatusChanged", Body = "{}",
-        }]);
+        var inbox = ConsumedMessage.Inbox();
+        return (inbox, [ConsumedMessage.Outgoing(inbox)]);
     }
 }
 
@@ -257,13 +242,7 @@ public sealed class When_messages_finish_delivering_together
         var rows = new List<InboxState>();
         for (var i = 0; i < 20; i++)
         {
-            var inbox = new InboxState { MessageId = Guid.NewGuid(), ConsumerId = Guid.NewGuid(), Received = DateTime.UtcNow, ReceiveCount = 1, Consumed = DateTime.UtcNow };
-            await host.QueryAsync(async db =>
-            {
-                await PostgresCommitBatch.ExecuteAsync(db, inbox, [], [], CancellationToken.None);
-                return 0;
-            });
-            rows.Add(inbox);
+            rows.Add(await ConsumedMessage.StoreAsync(host, ConsumedMessage.Inbox()));
         }
 
         // Each mark awaited before the next: the writer starts and stops for every one. An exception thrown on the way (the
@@ -309,19 +288,9 @@ public sealed class When_messages_finish_delivering_together
         var messages = new List<(InboxState Inbox, OutboxMessage Row)>();
         for (var i = 0; i < 40; i++)
         {
-            var now = DateTime.UtcNow;
-            var inbox = new InboxState { MessageId = Guid.NewGuid(), ConsumerId = Guid.NewGuid(), Received = now, ReceiveCount = 1, Consumed = now };
-            var row = new OutboxMessage
-            {
-                MessageId = Guid.NewGuid(), InboxMessageId = inbox.MessageId, InboxConsumerId = inbox.ConsumerId, SentTime = now,
-                ContentType = "application/json", MessageType = "urn:message:Pressluft.Contracts:EnvironmentStatusChanged", Body = "{}",
-            };
-            await host.QueryAsync(async db =>
-            {
-                await PostgresCommitBatch.ExecuteAsync(db, inbox, [row], [], CancellationToken.None);
-                return 0;
-            });
-            messages.Add((inbox, row));
+            var inbox = ConsumedMessage.Inbox();
+            var row = ConsumedMessage.Outgoing(inbox);
+            messages.Add((await ConsumedMessage.StoreAsync(host, inbox, row), row));
         }
 
         var marks = host.Provider.GetRequiredService<DeliveryMarks>();
@@ -347,5 +316,32 @@ public sealed class When_messages_finish_delivering_together
             Assert.That(messages.Select(m => stored[m.Inbox.Id].LastSequenceNumber),
                 Is.EqualTo(messages.Select((m, i) => i == messages.Count - 1 ? (long?)null : m.Row.SequenceNumber)), "the last sequence numbers");
         });
+    }
+}
+
+/// <summary>A consumed message's rows for the specs above: its inbox row, and outgoing rows with the required columns only.</summary>
+internal static class ConsumedMessage
+{
+    public static InboxState Inbox()
+    {
+        var now = DateTime.UtcNow;
+        return new InboxState { MessageId = Guid.NewGuid(), ConsumerId = Guid.NewGuid(), Received = now, ReceiveCount = 1, Consumed = now };
+    }
+
+    public static OutboxMessage Outgoing(InboxState inbox) => new()
+    {
+        MessageId = Guid.NewGuid(), InboxMessageId = inbox.MessageId, InboxConsumerId = inbox.ConsumerId, SentTime = inbox.Received,
+        ContentType = "application/json", MessageType = "urn:message:Pressluft.Contracts:EnvironmentStatusChanged", Body = "{}",
+    };
+
+    /// <summary>Stores the message as its commit batch would, alone; its rows get their keys.</summary>
+    public static async Task<InboxState> StoreAsync(GateTestHost host, InboxState inbox, params OutboxMessage[] outgoing)
+    {
+        await host.QueryAsync(async db =>
+        {
+            await PostgresCommitBatch.ExecuteAsync(db, inbox, outgoing, [], CancellationToken.None);
+            return 0;
+        });
+        return inbox;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Pressluft.Contracts;
 using Pressluft.Messaging.Persistence;
 using Pressluft.Sagas.Tests.Support;
@@ -12,7 +11,7 @@ namespace Pressluft.Sagas.Tests;
 /// new environment's rows are all new, and of a recorded environment only the environment itself changes.
 /// </summary>
 [TestFixtureSource(typeof(TestDatabase), nameof(TestDatabase.Providers))]
-public sealed partial class When_a_mutation_opens_a_gate(LedgerProvider ledger)
+public sealed class When_a_mutation_opens_a_gate(LedgerProvider ledger)
 {
     [Test]
     public async Task Should_load_no_row_of_its_own_for_a_new_environment()
@@ -65,19 +64,14 @@ public sealed partial class When_a_mutation_opens_a_gate(LedgerProvider ledger)
 
     // The tables of gates, sites, environments and releases that other queries read, one entry per table read.
     private static List<string> RowLoads(ReaderCommands reads) =>
-        reads.All.Where(c => !c.Text.Contains("UNION ALL", StringComparison.Ordinal))
-            .SelectMany(c => LedgerTable().Matches(c.Text).Select(m => m.Groups["table"].Value))
-            .ToList();
-
-    [GeneratedRegex("""FROM "?(?<table>gates|sites|environments|releases)"?\s""")]
-    private static partial Regex LedgerTable();
+        ReaderCommands.TablesRead(reads.All.Where(c => !c.Text.Contains("UNION ALL", StringComparison.Ordinal)), "gates", "sites", "environments", "releases");
 }
 
 /// <summary>
 /// On PostgreSQL a saga's row comes with the ledger rows its transitions change (environment, site, current job, gate,
 /// releases) in one round trip: an answer to a health check loads none of them one by one afterwards.
 /// </summary>
-public sealed partial class When_a_health_check_answer_arrives
+public sealed class When_a_health_check_answer_arrives
 {
     [Test]
     public async Task Should_find_its_job_gate_environment_and_release_loaded_with_the_saga()
@@ -110,8 +104,5 @@ public sealed partial class When_a_health_check_answer_arrives
     }
 
     private static List<string> RowLoads(ReaderCommands reads) =>
-        reads.All.SelectMany(c => LedgerTable().Matches(c.Text).Select(m => m.Groups["table"].Value)).ToList();
-
-    [GeneratedRegex("""FROM "?(?<table>jobs|gates|sites|environments|releases|release_lifecycle_sagas)"?\s""")]
-    private static partial Regex LedgerTable();
+        ReaderCommands.TablesRead(reads.All, "jobs", "gates", "sites", "environments", "releases", "release_lifecycle_sagas");
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Pressluft.Sagas.Tests.Support;
@@ -18,6 +19,13 @@ public sealed class ReaderCommands : DbCommandInterceptor
 
     /// <summary>What was recorded so far, in order.</summary>
     public IReadOnlyList<RecordedCommand> All => [.. _commands];
+
+    /// <summary>Which of <paramref name="tables"/> the recorded queries read (FROM), one entry per read, in order.</summary>
+    public static List<string> TablesRead(IEnumerable<RecordedCommand> commands, params string[] tables)
+    {
+        var from = new Regex($"""FROM "?(?<table>{string.Join("|", tables)})"?\s""");
+        return commands.SelectMany(c => from.Matches(c.Text).Select(m => m.Groups["table"].Value)).ToList();
+    }
 
     public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
         InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
